@@ -93,6 +93,35 @@ describe('traffic.samples.v1 from outside producers', () => {
     expect(decodeEvent(topic, { ...bare(), offset: '42' }).id).not.toBe(event.id);
   });
 
+  it('takes any non-empty id, however long, recorded under a name-based UUID; one too long to trace by starts its chain under that UUID', () => {
+    // DESIGN.md section 4: "id: any non-empty string". A producer's own scheme may well pass 200 characters (a URL, a path of ids).
+    const long = `https://pipeline.example/edge/fra1/batches/${'7f3a9c'.repeat(35)}`;
+    expect(long.length).toBe(253);
+    for (const message of [binary({ ce_id: long }), structured({ id: long })]) {
+      const event = decodeEvent(topic, message);
+      const source = message.headers.ce_source ?? '/edge/fra1';
+      expect(event.id).toBe(outsideEventId({ source: String(source), id: long }));
+      expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // The chain the sample starts runs into Holdfast's own events (a surge's correlationid), whose trace ids are at most 200 characters.
+      expect(event.correlationid).toBe(event.id);
+    }
+    // An id that fits still starts the chain under itself, as the producer knows it.
+    expect(decodeEvent(topic, binary({ ce_id: 'x'.repeat(200) })).correlationid).toBe('x'.repeat(200));
+  });
+
+  it("takes an outside producer's own dataschema, whatever URI it is; Holdfast's schema ids must still be the version this build reads", () => {
+    for (const dataschema of ['http://example.com/schema', 'https://schemas.example/edge/sample.v3.json', 'urn:example:edge-sample:2']) {
+      expect(decodeEvent(topic, binary({ ce_dataschema: dataschema })), dataschema).toEqual(decodeEvent(topic, binary()));
+      expect(decodeEvent(topic, structured({ dataschema })), dataschema).toEqual(decodeEvent(topic, structured()));
+    }
+    expect(violationOf(structured({ dataschema: 'urn:holdfast:schema:traffic.sample:v2' }))).toMatchObject({
+      code: 'schema-mismatch',
+      reason: 'event attribute dataschema "urn:holdfast:schema:traffic.sample:v2" does not match traffic.sample: this build reads "urn:holdfast:schema:traffic.sample:v1"',
+    });
+    // The payload is held to Holdfast's own schema whatever the producer's dataschema says.
+    expect(violationOf({ ...binary({ ce_dataschema: 'http://example.com/schema' }), value: body({ ...sample, value: -1 }) }).code).toBe('invalid-payload');
+  });
+
   it('refuses a binary-mode event without a required attribute, naming it', () => {
     const message = binary();
     delete message.headers.ce_source;

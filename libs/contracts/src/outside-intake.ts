@@ -59,7 +59,8 @@ export const OutsideRegionCodeSchema = z
   .string()
   .regex(/^(?:[A-Za-z]{2}|(?=.{3,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/, { error: 'must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)' })
   .meta({ description: 'Region code: ISO 3166-1 alpha-2 in either case (IR or ir, kept as IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
-const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' });
+// DESIGN.md section 4: any non-empty id. It is recorded hashed (outsideEventId), so its length bounds nothing Holdfast keeps.
+const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' });
 // CloudEvents reads data as JSON when its media type, parameters aside, is */json or */*+json.
 const JsonContentTypeSchema = z
   .string()
@@ -223,6 +224,26 @@ function inOutsideWords(type: string, data: unknown, error: unknown): unknown {
   return issues.length === 0 ? error : inputViolation(ContractViolationCode.InvalidPayload, describePayloadIssues(type, issues, data));
 }
 
+// A dataschema in Holdfast's own namespace names the payload version a Holdfast build wrote, which must be the one this build reads.
+const HOLDFAST_DATA_SCHEMA = 'urn:holdfast:schema:';
+
+/**
+ * The dataschema an outside event is checked against: the version this build reads, unless the
+ * event names one of Holdfast's own. Any other URI is the producer's own (CloudEvents makes the
+ * attribute optional and leaves its meaning to the producer); the payload is held to Holdfast's
+ * schema whatever it says.
+ */
+function dataSchemaToCheck(type: string, given: string | undefined): string {
+  if (given !== undefined && given.startsWith(HOLDFAST_DATA_SCHEMA)) return given;
+  return isEventType(type) ? dataSchemaOf(type) : '';
+}
+
+/**
+ * The id an event without a correlation id starts its chain under: the id it was sent with, as its
+ * producer knows it, when Holdfast's events can carry that as a trace id; else the id it is recorded under.
+ */
+const chainIdOf = (sentId: string, recordedId: string): string => (safeParseFast(TraceIdSchema, sentId).success ? sentId : recordedId);
+
 /**
  * The id an outside event is recorded under. A Holdfast id (UUIDv7) is kept, so what the
  * impact-analyzer publishes itself keeps its id; any other id is only unique within its source
@@ -365,9 +386,8 @@ export function decodeOutsideEvent(topic: TopicName, message: WireMessage): AnyH
         source: attributes.source,
         time: attributes.time === undefined ? messageTime(message) : utcInstantOf(attributes.time),
         subject: attributes.subject,
-        // Absent means "the version this build reads"; a present one must still match it.
-        dataschema: attributes.dataschema ?? (isEventType(attributes.type) ? dataSchemaOf(attributes.type) : ''),
-        correlationid: attributes.correlationid ?? attributes.id,
+        dataschema: dataSchemaToCheck(attributes.type, attributes.dataschema),
+        correlationid: attributes.correlationid ?? chainIdOf(attributes.id, id),
         causationid: attributes.causationid,
       },
       inContractForm(attributes.type, data),

@@ -19,7 +19,7 @@ export * from './foundation/service-foundation';
 export * from './http/problem-details.filter';
 export * from './http/service-app.factory';
 export { AnswerShownOnce } from './http/idempotency.interceptor';
-export { RETRY_AFTER_HEADER } from './http/problem-openapi';
+export { ApiProblemResponse, problemSchema, RETRY_AFTER_HEADER } from './http/problem-openapi';
 export * from './http/request-schema';
 export * from './http/list-page';
 export { listScope } from './http/list-cursor.interceptor';

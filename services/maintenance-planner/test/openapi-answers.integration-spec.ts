@@ -1,6 +1,17 @@
 import { createEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger } from '@holdfast/messaging';
-import { expectEventually, ManualClock, documentedBody, startServiceUnderTest, tamperedAnswers, undocumentedProblems, type DocumentedAnswers, type ServiceUnderTest } from '@holdfast/testing';
+import {
+  expectEventually,
+  ManualClock,
+  documentedBody,
+  startServiceUnderTest,
+  tamperedAnswers,
+  undocumentedProblems,
+  withRefsResolved,
+  type DocumentedAnswers,
+  type JsonSchema as DocumentedSchema,
+  type ServiceUnderTest,
+} from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -29,19 +40,56 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     return z.fromJSONSchema(schema as JsonSchema);
   };
 
-  /** Calls `route` with its {parameters} filled in, expects `status`, and checks the answer against the document's body for both. */
-  const call = async (method: string, route: string, status: number, options: { path?: Record<string, string | number>; query?: string; body?: unknown } = {}): Promise<Body> => {
+  type CallOptions = { path?: Record<string, string | number>; query?: string; body?: unknown; headers?: Record<string, string> };
+
+  /** Sends `route` with its {parameters} filled in; its answer, which must carry no ETag or Idempotent-Replayed its document leaves out. */
+  const send = async (method: string, route: string, options: CallOptions = {}): Promise<{ path: string; response: Response; answer: Body }> => {
     const path = route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(options.path?.[name])));
     const response = await service.fetch(`${path}${options.query ?? ''}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...options.headers },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
     const answer = (await response.json()) as Body;
+    const declared = (document.paths[route]?.[method.toLowerCase()]?.responses[String(response.status)] as { headers?: object } | undefined)?.headers ?? {};
+    const undeclared = ['ETag', 'Idempotent-Replayed'].filter((header) => response.headers.has(header) && !Object.hasOwn(declared, header));
+    expect(undeclared, `${method} ${route} ${response.status} sends headers its document does not declare`).toEqual([]);
+    return { path, response, answer };
+  };
+
+  /** Calls `route`, expects `status`, and checks the answer against the document's body for both. */
+  const call = async (method: string, route: string, status: number, options: CallOptions = {}): Promise<Body> => {
+    const { path, response, answer } = await send(method, route, options);
     expect(response.status, `${method} ${path}: ${JSON.stringify(answer)}`).toBe(status);
     const checked = documented(method, route, status).safeParse(answer);
     expect(checked.success ? '' : z.prettifyError(checked.error), `${method} ${path} answered what its document does not say`).toBe('');
     answers[`${method} ${route}`] = { status, body: answer };
+    return answer;
+  };
+
+  /**
+   * The schema the document gives a refusal's problem document with `code`: of the problems its status may answer (one, or
+   * anyOf), the one whose code is `code`, its members gathered from ProblemDetails and its own (allOf).
+   */
+  const documentedProblem = (method: string, route: string, status: number, code: string) => {
+    const content = document.paths[route]?.[method.toLowerCase()]?.responses[String(status)]?.content?.['application/problem+json'];
+    const schema = withRefsResolved(document, content?.schema);
+    const parts = (problem: DocumentedSchema) => [problem, ...((problem.allOf ?? []) as DocumentedSchema[])];
+    const propertiesOf = (problem: DocumentedSchema) => Object.assign({}, ...parts(problem).map((part) => part.properties ?? {})) as Record<string, DocumentedSchema>;
+    const problem = ((schema.anyOf ?? [schema]) as DocumentedSchema[]).find((branch) => propertiesOf(branch).code?.const === code);
+    expect(problem, `${method} ${route} ${status} documents no schema of its own for ${code}`).toBeDefined();
+    return { members: Object.keys(propertiesOf(problem!)), schema: z.fromJSONSchema(problem as JsonSchema) };
+  };
+
+  /** Calls `route`, expects the refusal `status` `code`, and checks its problem document against the document's schema for it: each member declared, each of its type. */
+  const refused = async (method: string, route: string, status: number, code: string, options: CallOptions = {}): Promise<Body> => {
+    const { path, response, answer } = await send(method, route, options);
+    expect(response.status, `${method} ${path}: ${JSON.stringify(answer)}`).toBe(status);
+    expect(answer.code).toBe(code);
+    const { members, schema } = documentedProblem(method, route, status, code);
+    expect(Object.keys(answer).filter((member) => !members.includes(member)), `${method} ${route} ${status} ${code} answers members its document does not declare`).toEqual([]);
+    const checked = schema.safeParse(answer);
+    expect(checked.success ? '' : z.prettifyError(checked.error), `${method} ${path} answered what its document does not say`).toBe('');
     return answer;
   };
 
@@ -164,6 +212,63 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     clock.set('2026-06-14T20:45:00Z');
     expect(await call('POST', '/v1/windows/{id}/occurrences/{n}/complete', 200, { path: { id: String(due.id), n: 1 } })).toMatchObject({ status: 'completed' });
     await call('GET', '/v1/audit', 200, { query: '?limit=1000' });
+  });
+
+  it('a window read, changed and cancelled both ways, as documented, each answer with the ETag it sends', async () => {
+    const planned = await plan(['NP'], '2026-06-16T04:00:00Z', '2026-06-16T05:00:00Z');
+    const path = { id: String(planned.id) };
+    await call('GET', '/v1/windows/{id}', 200, { path });
+    const changed = await call('PATCH', '/v1/windows/{id}', 200, { path, body: { title: 'Core router firmware upgrade, second try' }, headers: { 'if-match': `"${String(planned.version)}"` } });
+    await call('POST', '/v1/windows/{id}/cancel', 200, { path, body: { reason: 'the firmware was withdrawn' }, headers: { 'if-match': `"${String(changed.version)}"` } });
+    const other = await plan(['NP'], '2026-06-17T04:00:00Z', '2026-06-17T05:00:00Z');
+    await call('DELETE', '/v1/windows/{id}', 200, { path: { id: String(other.id) }, query: '?reason=planned%20twice' });
+  });
+
+  it('documents a POST answered again for its Idempotency-Key, and the Retry-After of its 409 in flight, on every route that takes one', async () => {
+    const declaration = { regions: ['BT'], from: '2026-06-20T00:00:00Z', until: '2026-06-21T00:00:00Z', reason: 'National Day in BT' };
+    const first = await call('POST', '/v1/holds', 201, { body: declaration, headers: { 'idempotency-key': 'openapi-answers-hold' } });
+    const { response, answer } = await send('POST', '/v1/holds', { body: declaration, headers: { 'idempotency-key': 'openapi-answers-hold' } });
+    expect(response.headers.get('idempotent-replayed')).toBe('true');
+    expect(answer).toEqual(first);
+    const keyed = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item ?? {}).flatMap(([method, operation]) => {
+        const { parameters = [], responses } = operation as { parameters?: { name: string; in: string }[]; responses: Record<string, { headers?: object }> };
+        return parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'Idempotency-Key') ? [{ name: `${method} ${path}`, responses }] : [];
+      }),
+    );
+    expect(keyed.map(({ name }) => name)).toEqual(expect.arrayContaining(['post /v1/holds', 'post /v1/windows', 'post /v1/windows/{id}/occurrences/{n}/start']));
+    for (const { name, responses } of keyed) {
+      const success = Object.keys(responses).find((status) => status.startsWith('2'))!;
+      expect(responses[success].headers, name).toHaveProperty('Idempotent-Replayed');
+      expect(responses['409'].headers, name).toHaveProperty('Retry-After');
+      // Neither is kept, so neither is given again.
+      for (const status of ['401', '423', '503']) expect(responses[status]?.headers ?? {}, `${name} ${status}`).not.toHaveProperty('Idempotent-Replayed');
+    }
+  });
+
+  it('documents the holds a 423 held and a 409 window-in-hold name, with their own schemas, as the planner answers them', async () => {
+    clock.set('2026-06-14T21:00:00Z');
+    const due = await plan(['BD'], '2026-06-14T21:30:00Z', '2026-06-14T22:00:00Z');
+    const elsewhere = await plan(['LK'], '2026-06-14T23:00:00Z', '2026-06-15T00:00:00Z');
+    const hold = await call('POST', '/v1/holds', 201, { body: { regions: ['BD'], from: '2026-06-14T21:00:00Z', until: '2026-06-15T03:00:00Z', reason: 'Election night in BD' } });
+
+    const gate = await refused('GET', '/v1/gate', 423, 'held', { query: `?windowId=${String(due.id)}` });
+    expect(gate).toMatchObject({ holdCount: 1, holds: [{ id: hold.id, regions: ['BD'], source: 'manual', until: '2026-06-15T03:00:00.000Z' }], retryAfterSeconds: expect.any(Number), at: expect.any(String) });
+    await refused('GET', '/v1/gate', 423, 'held', { query: '?regions=BD' });
+    expect((await refused('POST', '/v1/windows/{id}/occurrences/{n}/start', 423, 'held', { path: { id: String(due.id), n: 1 } })).holds).toEqual(gate.holds);
+
+    const planned = await refused('POST', '/v1/windows', 409, 'window-in-hold', {
+      body: { title: 'Core router firmware upgrade', ownerTeam: 'network-platform', footprint: { global: false, regions: ['BD'] }, startsAt: '2026-06-14T23:00:00Z', endsAt: '2026-06-15T00:00:00Z', plannedZone: 'Asia/Dhaka' },
+    });
+    expect(planned.holds).toEqual([{ id: hold.id, regions: ['BD'], reason: 'Election night in BD', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' }]);
+    const moved = await refused('PATCH', '/v1/windows/{id}', 409, 'window-in-hold', { path: { id: String(elsewhere.id) }, body: { footprint: { global: false, regions: ['BD'] }, version: elsewhere.version } });
+    expect(moved.holds).toEqual(planned.holds);
+
+    // A hold's fields are the schema's, no more: one the planner grew would fail here, not in a generated client.
+    const { schema } = documentedProblem('GET', '/v1/gate', 423, 'held');
+    expect(schema.safeParse({ ...gate, holds: [{ ...(gate.holds as object[])[0], undeclared: true }] }).success).toBe(false);
+    expect(documentedProblem('PATCH', '/v1/windows/{id}', 409, 'window-in-hold').schema.safeParse({ ...moved, holds: [{ ...(moved.holds as object[])[0], undeclared: true }] }).success).toBe(false);
+    await call('POST', '/v1/holds/{id}/release', 200, { path: { id: String(hold.id) }, body: { reason: 'the count is over' } });
   });
 
   it('refuses an answer that grows a field the document does not declare, or lacks one it requires', () => {

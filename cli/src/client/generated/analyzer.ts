@@ -186,7 +186,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Retire a region's series (a metric renamed or dropped): its detector state is forgotten and its detector surges, a lost signal's hold among them, cleared with the reason; a sample of it arriving later starts it afresh */
+        /** Retire a region's series (a metric renamed or dropped): its detector state is forgotten and its detector surges, a lost signal's hold among them, cleared with the reason, and its baseline deleted from region.baselines.v1 by a tombstone, so the planner drops its copy; a sample of it arriving later starts it afresh */
         delete: operations["SeriesController_retire"];
         options?: never;
         head?: never;
@@ -1198,6 +1198,8 @@ export interface operations {
             /** @description What was sent, and what matches but was left */
             200: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1207,6 +1209,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1234,6 +1238,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1261,6 +1267,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1407,6 +1415,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     /** @description the URL of what was made (/v1/declarations/{id}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -1418,6 +1428,8 @@ export interface operations {
             /** @description invalid-body: a field missing or malformed (a region code in lower case, a time not in UTC, until not after from), each named in errors */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1445,6 +1457,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1472,6 +1486,8 @@ export interface operations {
             /** @description unknown-region (a region the catalog does not know, named in errors), declaration-in-the-past (until is not after now), declaration-too-far-ahead (from further ahead than DECLARATION_MAX_AHEAD_DAYS) or declaration-too-long (longer than DECLARATION_MAX_DAYS); or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,6 +1932,8 @@ export interface operations {
             /** @description The accepted samples were published to Kafka; `refused` names each sample left out and why */
             202: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,6 +1955,8 @@ export interface operations {
             /** @description invalid-json or invalid-body: the body is not {"samples":[...]} with at least one sample; no-sample-accepted: not one sample can be taken, each problem in errors ({path, message}, path samples.N.field) */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1964,6 +1984,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1991,6 +2013,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

@@ -310,7 +310,7 @@ export interface components {
         };
         Delivery: {
             attemptLog: components["schemas"]["DeliveryAttempt"][];
-            /** @description attempts since it was recorded or last replayed */
+            /** @description attempts since it was recorded or last replayed, an interrupted one (claimed again after the notifier sending it stopped) included */
             attempts: number;
             /** @enum {string} */
             channel: "webhook" | "slack" | "grafana" | "alertmanager";
@@ -337,7 +337,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -345,7 +345,7 @@ export interface components {
             subscriptionId: string;
             /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
             targetKey: string;
-            /** @description why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target's share) */
+            /** @description why a pending delivery is not sent though due, and until when: its target's circuit, else the first earlier delivery of its key still to finish; null when nothing holds it but what every delivery waits for (its nextAttemptAt, its target's share) */
             waitingOn: components["schemas"]["DeliveryWait"] | null;
         };
         DeliveryAttempt: {
@@ -358,15 +358,18 @@ export interface components {
             id: string;
             /** @description 1, 2, ... over the delivery's whole life, replays included */
             number: number;
-            /** @enum {string} */
-            outcome: "delivered" | "retry" | "dead";
+            /**
+             * @description delivered; retry: failed, tried again later; dead: failed for good, or its last attempt; interrupted: sent, perhaps, but no answer was recorded (the notifier sending it stopped: killed, or cut off from PostgreSQL) before it was claimed again, so the receiver may have got it; startedAt is when it was claimed, durationMs the time until it was claimed again
+             * @enum {string}
+             */
+            outcome: "delivered" | "retry" | "dead" | "interrupted";
             startedAt: components["schemas"]["Instant"];
             /** @description the HTTP status that came back; null when none did (timeout, refused connection, SSRF guard) */
             statusCode: number | null;
         };
         DeliveryDetail: {
             attemptLog: components["schemas"]["DeliveryAttempt"][];
-            /** @description attempts since it was recorded or last replayed */
+            /** @description attempts since it was recorded or last replayed, an interrupted one (claimed again after the notifier sending it stopped) included */
             attempts: number;
             /** @enum {string} */
             channel: "webhook" | "slack" | "grafana" | "alertmanager";
@@ -413,7 +416,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -421,7 +424,7 @@ export interface components {
             subscriptionId: string;
             /** @description scheme://host:port of the target: the unit of concurrency limits and circuit breaking */
             targetKey: string;
-            /** @description why a pending delivery is not sent though due, and until when; null when nothing holds it but what every delivery waits for (its nextAttemptAt, the earlier ones of its key, its target's share) */
+            /** @description why a pending delivery is not sent though due, and until when: its target's circuit, else the first earlier delivery of its key still to finish; null when nothing holds it but what every delivery waits for (its nextAttemptAt, its target's share) */
             waitingOn: components["schemas"]["DeliveryWait"] | null;
         };
         DeliveryPage: {
@@ -438,6 +441,26 @@ export interface components {
             nextTryAt: components["schemas"]["Instant"];
             /** @description when the circuit opened (first, when a failed probe opened it again) */
             openedAt: components["schemas"]["Instant"];
+            /** @description the same, in a sentence */
+            reason: string;
+        } | {
+            /**
+             * @description an earlier delivery of its subscription and key (orderingKey) is not finished, and the deliveries of a key go in recording order
+             * @constant
+             */
+            cause: "earlier-delivery";
+            /**
+             * Format: uuid
+             * @description the first delivery of its subscription and key still to finish
+             */
+            deliveryId: string;
+            /**
+             * @description that delivery's status: sending, claimed by a notifier; pending, waiting for its next attempt
+             * @enum {string}
+             */
+            deliveryStatus: "pending" | "sending";
+            /** @description sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (at once by that notifier started again under the same NOTIFIER_REPLICA_ID); pending: its next attempt */
+            nextTryAt: components["schemas"]["Instant"];
             /** @description the same, in a sentence */
             reason: string;
         };
@@ -1032,6 +1055,8 @@ export interface operations {
             /** @description What was sent, and what matches but was left */
             200: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1041,6 +1066,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1068,6 +1095,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1095,6 +1124,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1235,6 +1266,8 @@ export interface operations {
             /** @description How many deliveries are queued to be sent again */
             202: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1244,6 +1277,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,6 +1306,8 @@ export interface operations {
             /** @description subscription-not-found: subscriptionId names no subscription, or one deleted (as GET /v1/subscriptions/{id} answers); nothing is replayed. Ids naming no delivery are skipped, uncounted */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1280,6 +1317,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1307,6 +1346,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1434,6 +1475,8 @@ export interface operations {
             /** @description queued: the delivery, pending again */
             202: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1443,6 +1486,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1470,6 +1515,8 @@ export interface operations {
             /** @description delivery-not-found */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1479,6 +1526,8 @@ export interface operations {
             /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1488,6 +1537,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1647,6 +1698,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     /** @description the URL of what was made (/v1/subscriptions/{id}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -1658,6 +1711,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1685,6 +1740,8 @@ export interface operations {
             /** @description subscription-exists: one of the team, on, already sends the same events (channel, receiver, filters) to this receiver; subscriptionId names it; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds; or answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the subscription it made in GET /v1/subscriptions, and rotate its secret (POST /v1/subscriptions/{id}/secret/rotate) if the one shown was not stored */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1712,6 +1769,8 @@ export interface operations {
             /** @description invalid-subscription: it cannot work as given, each problem named in errors (a target whose address is refused or that holds credentials, a secret of the wrong form for the channel, a region filter the catalog does not know); or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1756,6 +1815,8 @@ export interface operations {
             /** @description The subscription */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,6 +2010,8 @@ export interface operations {
             /** @description The subscription as changed */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2091,6 +2154,10 @@ export interface operations {
             /** @description The subscription with its new secret (in this answer only) and previousSecretUntil */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2100,6 +2167,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2127,6 +2196,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2136,6 +2207,8 @@ export interface operations {
             /** @description too-many-signing-secrets: three secrets earlier rotations replaced still sign; rotate after firstOverlapEndsAt, or with overlapHours 0; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds; or answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: the secret it made signs from now on; rotate again with a new Idempotency-Key if it was not stored */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2145,6 +2218,8 @@ export interface operations {
             /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
             412: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2172,6 +2247,8 @@ export interface operations {
             /** @description secret-not-rotatable: not a webhook subscription (PATCH its secret or target instead); invalid-subscription: a malformed secret; or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2219,6 +2296,8 @@ export interface operations {
             /** @description The test message is recorded and the worker sends it */
             202: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2241,6 +2320,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2268,6 +2349,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2277,6 +2360,8 @@ export interface operations {
             /** @description subscription-disabled: the subscription is turned off (PATCH it enabled first); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2286,6 +2371,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

@@ -598,6 +598,36 @@ export interface components {
             /** @description dead letters that match but kept no message to send */
             unreplayable: number;
         };
+        GateHold: {
+            from: components["schemas"]["Instant"];
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            regions: string[];
+            /** @description only a cleared surge's hold: when it is released, its cool-down passed; it holds until then, whatever until says */
+            releaseDueAt?: components["schemas"]["Instant"];
+            /** @enum {string} */
+            source: "detector" | "alert" | "declaration" | "manual";
+            /** @description null: no end known yet; a declaration's hold: the end it holds to, its declared until and the cool-down after it (or its due release) */
+            until: components["schemas"]["Instant"] | null;
+        };
+        /** @description held: a problem document naming the holds that hold the window, run or regions asked about */
+        HeldProblem: components["schemas"]["ProblemDetails"] & ({
+            /** @description the instant judged: the gate's at, or now */
+            at: components["schemas"]["Instant"];
+            /** @constant */
+            code: "held";
+            /** @description every hold that holds it, listed or not */
+            holdCount: number;
+            /** @description the first holds (at most 10), soonest to end first */
+            holds: components["schemas"]["GateHold"][];
+            /** @description as the Retry-After header: seconds from now to the latest release due or end */
+            retryAfterSeconds: number;
+            /** @constant */
+            status: 423;
+        } & {
+            [key: string]: unknown;
+        });
         Hold: {
             /** @description not yet released */
             active: boolean;
@@ -736,6 +766,15 @@ export interface components {
         /** @description bytes of a message as they came in: text when they are UTF-8 without NUL, otherwise {"base64": "..."} */
         MessageBytes: string | {
             base64: string;
+        };
+        NamedHold: {
+            from: components["schemas"]["Instant"];
+            /** Format: uuid */
+            id: string;
+            reason: string;
+            regions: string[];
+            /** @description until when it holds runs, as of now (a declaration's hold: its until and the cool-down after it; a cleared surge's: its due release); null: no end known yet */
+            until: components["schemas"]["Instant"] | null;
         };
         Occurrence: {
             endsAt: components["schemas"]["Instant"];
@@ -946,6 +985,17 @@ export interface components {
             /** Format: uuid */
             windowId: string;
         };
+        /** @description window-in-hold: a problem document naming the holds the window falls into; send override: {reason} to plan it through them */
+        WindowInHoldProblem: components["schemas"]["ProblemDetails"] & ({
+            /** @constant */
+            code: "window-in-hold";
+            /** @description every active hold a run of the window would fall into */
+            holds: components["schemas"]["NamedHold"][];
+            /** @constant */
+            status: 409;
+        } & {
+            [key: string]: unknown;
+        });
         WindowOccurrence: {
             endsAt: components["schemas"]["Instant"];
             footprint: {
@@ -1764,6 +1814,8 @@ export interface operations {
             /** @description What was sent, and what matches but was left */
             200: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1773,6 +1825,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,6 +1854,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1827,6 +1883,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1943,7 +2001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end) */
+            /** @description held: problem document (application/problem+json) listing the holds (a cleared surge's hold with releaseDueAt: it holds until then, after its cool-down; a declaration's with until the end it holds to, its declared until and the cool-down after it, as the 409 window-in-hold names it); Retry-After header (seconds from now to the latest release due or end) */
             423: {
                 headers: {
                     /** @description seconds to wait before asking again */
@@ -1951,7 +2009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["HeldProblem"];
                 };
             };
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
@@ -1965,7 +2023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away */
+            /** @description surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, or the planner is catching up on region.surges.v1 after its start or a rebalance (messagesBehind: how many messages, once known), so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away */
             503: {
                 headers: {
                     /** @description seconds to wait before asking again */
@@ -2099,6 +2157,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     /** @description the URL of what was made (/v1/holds/{id}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -2110,6 +2170,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2137,6 +2199,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2164,6 +2228,8 @@ export interface operations {
             /** @description unknown-region (a region the catalog does not know, named in errors), hold-in-the-past (until is not after now), hold-too-far-ahead (from further ahead than PLAN_MAX_AHEAD_DAYS) or hold-too-long (longer than MANUAL_HOLD_MAX_DAYS); or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2303,6 +2369,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2312,6 +2380,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2339,6 +2409,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2348,6 +2420,8 @@ export interface operations {
             /** @description hold-released: it was released already (GET it to see by whom and why); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2357,6 +2431,8 @@ export interface operations {
             /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
             412: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,6 +2460,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2513,6 +2591,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     /** @description the URL of what was made (/v1/keys/{keyId}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -2524,6 +2604,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,6 +2633,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds; or answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the key it made in GET /v1/keys (by team and name), revoke it if its secret was not stored, and create another with a new Idempotency-Key */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2578,6 +2662,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2717,6 +2803,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2726,6 +2814,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2753,6 +2843,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,6 +2854,8 @@ export interface operations {
             /** @description idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2771,6 +2865,8 @@ export interface operations {
             /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
             412: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2798,6 +2894,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3156,6 +3254,8 @@ export interface operations {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
                     ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     /** @description the URL of what was made (/v1/windows/{windowId}), to GET it */
                     Location?: string;
                     [name: string]: unknown;
@@ -3167,6 +3267,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3194,10 +3296,12 @@ export interface operations {
             /** @description window-in-hold: it falls into the holds named, unless override: {reason} is given; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["WindowInHoldProblem"] | components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
@@ -3221,6 +3325,8 @@ export interface operations {
             /** @description unknown-region, window-in-past, window-too-long, window-too-far-ahead, flexibility-too-far-ahead, flexibility-passed, overlapping-occurrences, too-many-occurrences, start-not-in-recurrence, recurrence-count-restarts, no-occurrences, or a time, zone or rule that cannot be planned by (unknown-zone, invalid-local-time, invalid-range, invalid-recurrence, recurrence-too-large), each naming the field; or idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,6 +3371,8 @@ export interface operations {
             /** @description The window; ETag: its version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3350,6 +3458,8 @@ export interface operations {
             /** @description The window, cancelled; ETag: its new version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3512,6 +3622,8 @@ export interface operations {
             /** @description The window changed; ETag: its new version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3560,7 +3672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["WindowInHoldProblem"] | components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
@@ -3658,6 +3770,10 @@ export interface operations {
             /** @description The window, cancelled; ETag: its new version */
             200: {
                 headers: {
+                    /** @description its version ("3"), a strong entity tag: send it back in If-Match */
+                    ETag?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3667,6 +3783,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3694,6 +3812,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3703,6 +3823,8 @@ export interface operations {
             /** @description stale-version: the body's version is not the window's (currentVersion); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3712,6 +3834,8 @@ export interface operations {
             /** @description precondition-failed: If-Match names a version it is no longer at (currentVersion says which it is): GET it again, and send its ETag in If-Match */
             412: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3739,6 +3863,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3955,6 +4081,8 @@ export interface operations {
             /** @description The occurrence, completed */
             200: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3964,6 +4092,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3991,6 +4121,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4000,6 +4132,8 @@ export interface operations {
             /** @description occurrence-not-in-progress: it was not started, or is completed, missed or cancelled (occurrenceStatus says which); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4009,6 +4143,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4197,8 @@ export interface operations {
                     "Holdfast-Let-Through"?: string;
                     /** @description for a notify-only window in a hold: it runs, and which holds are in force */
                     "Holdfast-Notice"?: string;
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4070,6 +4208,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4097,6 +4237,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4106,6 +4248,8 @@ export interface operations {
             /** @description occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES; run-awaits-new-slot: held past its start by holds that have all ended, before the sweep marks it needs-reschedule (after that sweep, started by its number, it runs anyway); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4115,6 +4259,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4129,7 +4275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["HeldProblem"];
                 };
             };
             /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
@@ -4143,7 +4289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, as the gate says it; or dependency-unavailable */
+            /** @description surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or the planner is catching up on region.surges.v1 after its start or a rebalance, as the gate says it; or dependency-unavailable */
             503: {
                 headers: {
                     /** @description seconds to wait before asking again */
@@ -4180,6 +4326,8 @@ export interface operations {
             /** @description The holds it was let through, and the window */
             200: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4189,6 +4337,8 @@ export interface operations {
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */
             400: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4216,6 +4366,8 @@ export interface operations {
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
             404: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4225,6 +4377,8 @@ export interface operations {
             /** @description not-held: no active hold could stop a run of it still to come; window-cancelled: the window was cancelled and will never run; problem document with cancelledAt, cancelledBy and cancelReason; or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4252,6 +4406,8 @@ export interface operations {
             /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
             422: {
                 headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

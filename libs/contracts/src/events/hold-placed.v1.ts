@@ -23,7 +23,10 @@ export const HoldPlacedSchema = z
     until: InstantSchema.nullable().optional(),
     /** Windows this hold holds at the moment it is placed (at most 1000; `windowsTruncated` says when there were more). */
     windowIds: EntityIdListSchema,
-    /** True when this event re-announces a hold whose end a surge.updated moved. */
+    /**
+     * True when this event re-announces a hold already placed, sent only when a surge.updated moved its end (`until`) or raised its
+     * severity; `reason`, `until` and `severity` are the hold's current ones. An update that changes neither is not announced.
+     */
     extended: z.boolean().optional(),
     severity: z.enum(['minor', 'major', 'critical']).optional(),
     ...holdWindowsShape,

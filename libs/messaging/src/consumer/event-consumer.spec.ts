@@ -41,6 +41,17 @@ describe('EventConsumer: every event type of its topic is handled or ignored on 
     expect(() => new EventConsumer({ ...base })).toThrow('Consumer group maintenance-planner.holds on region.surges.v1: give handlers (one per event type) or batch.');
   });
 
+  it('takes tombstones only on a compacted topic, and only one at a time with handlers', () => {
+    expect(() => new EventConsumer({ ...base, handlers: { 'surge.started': noop, 'surge.updated': noop, 'surge.cleared': noop }, onTombstone: noop })).toThrow(
+      'Consumer group maintenance-planner.holds on region.surges.v1: onTombstone is for a compacted topic, and region.surges.v1 is not one; its tombstones are dead-lettered.',
+    );
+    const baselines = { ...base, topic: Topics.regionBaselines, group: 'maintenance-planner.baselines' };
+    expect(() => new EventConsumer({ ...baselines, batch: { handler: noop }, onTombstone: noop })).toThrow(
+      'Consumer group maintenance-planner.baselines on region.baselines.v1: onTombstone applies tombstones one at a time, in their place among the events: give handlers, not batch.',
+    );
+    expect(new EventConsumer({ ...baselines, handlers: { 'region.baseline': noop }, onTombstone: noop }).groupId).toBe('spec.maintenance-planner.baselines');
+  });
+
   it('lets a batch handler take every type of the topic but the ignored ones', () => {
     expect(() => new EventConsumer({ ...base, batch: { handler: noop }, ignore: ['surge.cleared'] })).not.toThrow();
   });

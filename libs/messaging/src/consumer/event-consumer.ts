@@ -6,6 +6,7 @@ import {
   headerText,
   isEventType,
   TopicEvents,
+  TopicSpecs,
   type EventType,
   type EventTypeOf,
   type HoldfastEvent,
@@ -14,20 +15,25 @@ import {
 } from '@holdfast/contracts';
 import { prepared } from '@holdfast/database';
 import { LabelPairTally, RepeatedFailure, type MetricsRegistry } from '@holdfast/observability';
-import type { Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterHeaders } from '../dead-letter/dead-letter-headers';
 import { headerNamesKeepable, keptHeaders, presentHeaders, storableText, type KeptHeaders } from '../dead-letter/kept-headers';
 import { messageBytes, type EventPublisher, type OutboundMessage } from '../kafka/event-publisher';
 import { DEFAULT_MAX_MESSAGE_BYTES, logicalTopic, physicalTopic, type KafkaSettings } from '../kafka/kafka-settings';
 import type { MessagingLogger } from '../kafka/messaging-logger';
+import { TOMBSTONE } from '../outbox/outbox-writer';
 import { isInfrastructureFailure, UnprocessableEventError } from './failure-kind';
 import { EventLedger, PartitionOffsetFence, type LogPosition, type RedeliveryGuard } from './redelivery-guard';
 import { SilenceLog } from './silence-log';
+import { ASSIGNMENT_READ_WAIT_MS, CatchUp, type CatchingUp } from './catch-up';
 import { DEFAULT_BACKOFF, retried, type Backoff } from '../retried';
 
 /** Applies one event inside the transaction that also records it in the processed-event ledger. */
 export type TransactionalHandler<K extends EventType> = (event: HoldfastEvent<K>, transaction: EntityManager) => Promise<void>;
+
+/** Applies a tombstone for `key` (its text) inside the transaction that also advances the partition's offset fence. */
+export type TombstoneHandler = (key: string, transaction: EntityManager) => Promise<void>;
 
 /** Handlers typed from the contract's map: a handler for the wrong payload does not compile. */
 export type TransactionalHandlers<T extends TopicName> = { [K in EventTypeOf<T>]?: TransactionalHandler<K> };
@@ -112,6 +118,16 @@ export interface EventConsumerOptions<T extends TopicName> {
    * of an unknown region). Synchronous and without I/O: it runs only for such an event.
    */
   refusalOf?: (event: HoldfastEventOn<T>) => string | undefined;
+  /**
+   * A compacted topic's tombstones (a key with a null value: OutboxWriter.addTombstone), which say
+   * that the state the key named is gone: each applied in a transaction of its own (handlers only,
+   * not batch) with the advance of its partition's offset fence. A tombstone has no event id, so a
+   * redelivered one is recognised by its offset: read again after the key's next event was applied,
+   * it must not delete what that event wrote. Failing, it is retried and dead-lettered as an event
+   * is. Without this option a tombstone breaks the contract and is dead-lettered, as on every topic
+   * that is not compacted.
+   */
+  onTombstone?: TombstoneHandler;
   retry?: Partial<RetryPolicy>;
   /** Offsets are committed on this period, off the hot path; the ledger makes a redelivery harmless. */
   commitIntervalMs?: number;
@@ -120,6 +136,8 @@ export interface EventConsumerOptions<T extends TopicName> {
   maxWaitTimeInMs?: number;
   /** The most a fetch brings, over all partitions (kafkajs's default 10 MB); kafkajs decodes all of it before handing over the first batch. */
   maxFetchBytes?: number;
+  /** A connected admin client to read the offsets of each assignment with (catchingUp); without one, the consumer connects its own. */
+  admin?: Admin;
 }
 
 /**
@@ -165,6 +183,8 @@ export class EventConsumer<T extends TopicName> {
   private readonly retry: RetryPolicy;
   private readonly ignored: ReadonlySet<string>;
   private readonly guard: RedeliveryGuard;
+  // Tombstones carry no event id: they are recognised by their offset, whatever guards the events.
+  private readonly tombstoneFence?: PartitionOffsetFence;
   // Offsets handled but not yet committed, per partition; an entry leaves only once Kafka took it.
   private readonly uncommitted = new Map<string, PendingOffset>();
   private committing: Promise<boolean> = Promise.resolve(true);
@@ -187,6 +207,7 @@ export class EventConsumer<T extends TopicName> {
   // When the broker last answered one of this consumer's fetches (monotonic ms), or it was started.
   private heardAtMs = performance.now();
   private readonly silences = new SilenceLog();
+  private readonly catchUp: CatchUp;
 
   constructor(private readonly options: EventConsumerOptions<T>) {
     this.groupId = options.settings.topicPrefix + options.group;
@@ -197,6 +218,7 @@ export class EventConsumer<T extends TopicName> {
       options.batch?.idempotence === 'partition-offset'
         ? new PartitionOffsetFence(this.groupId, options.topic, options.logger)
         : new EventLedger(this.groupId, options.topic);
+    if (options.onTombstone) this.tombstoneFence = new PartitionOffsetFence(this.groupId, options.topic, options.logger);
     this.consumer = options.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
@@ -205,6 +227,7 @@ export class EventConsumer<T extends TopicName> {
       maxBytes: options.maxFetchBytes,
       sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
     });
+    this.catchUp = new CatchUp({ consumer: this.consumer, kafka: options.kafka, admin: options.admin, groupId: this.groupId, topic: physicalTopic(options.settings, options.topic), logger: options.logger });
     // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       for (const [name, pending] of this.uncommitted) {
@@ -261,6 +284,7 @@ export class EventConsumer<T extends TopicName> {
     this.stopped = undefined;
     this.crash = undefined;
     this.heardAtMs = performance.now();
+    this.catchUp.starting();
     await this.consumer.connect();
     // A new group reads from the start: nothing published before the service first ran is skipped.
     await this.consumer.subscribe({ topic: physicalTopic(this.options.settings, this.options.topic), fromBeginning: true });
@@ -279,6 +303,8 @@ export class EventConsumer<T extends TopicName> {
         ? { eachBatchAutoResolve: false, eachBatch: (payload: EachBatchPayload) => track(this.consumeBatch(payload)) }
         : { eachMessage: (payload: EachMessagePayload) => track(this.consumeMessage(payload)) }),
     });
+    // run() resolves once the group assigned it partitions: partitions with nothing to read count as caught up before the service answers.
+    await this.catchUp.assignmentRead(ASSIGNMENT_READ_WAIT_MS);
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs ?? 1_000);
     this.running = true;
   }
@@ -311,6 +337,14 @@ export class EventConsumer<T extends TopicName> {
     return this.silences.heardAgainForMs(longerThanMs, performance.now());
   }
 
+  /**
+   * What this consumer is catching up after (its start, a rebalance) until it has applied what its
+   * partitions held when they were assigned to it; undefined once it has (see CatchUp).
+   */
+  catchingUp(): CatchingUp | undefined {
+    return this.catchUp.catchingUp();
+  }
+
   /** Lets the message in hand finish, commits what is done, and leaves the group. */
   stop(): Promise<void> {
     this.stopped ??= this.shutDown();
@@ -330,6 +364,7 @@ export class EventConsumer<T extends TopicName> {
       this.running = false;
     }
     await this.consumer.disconnect();
+    await this.catchUp.close();
   }
 
   /**
@@ -347,6 +382,13 @@ export class EventConsumer<T extends TopicName> {
   private async consumeMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const started = process.hrtime.bigint();
     this.observeFetchWait(message, Date.now());
+    if (this.tombstoneFence && message.value === null && message.key !== null) {
+      const outcome = await this.handleTombstone(topic, partition, message, this.tombstoneFence, heartbeat);
+      this.markHandled(topic, partition, message.offset);
+      this.handleSeconds?.observe({ topic: this.options.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.consumed?.inc({ topic: this.options.topic, type: TOMBSTONE, outcome });
+      return;
+    }
     const decoded = this.decode(partition, message);
     const outcome =
       decoded instanceof ContractViolation
@@ -578,16 +620,7 @@ export class EventConsumer<T extends TopicName> {
           return this.applyOnce(event, position, apply);
         },
         this.retry,
-        async (error, attempt) => {
-          if (this.stopping) return false;
-          const infrastructure = isInfrastructureFailure(error);
-          if (!infrastructure && (error instanceof UnprocessableEventError || attempt >= this.retry.attempts)) return false;
-          const fields = { err: error, eventId: event.id, type: event.type, attempt, infrastructure };
-          if (infrastructure) this.infrastructureFailed(fields, 'event handling failed on the infrastructure; retrying');
-          else this.options.logger.warn(fields, 'event handling failed; retrying');
-          await heartbeat().catch(() => undefined);
-          return true;
-        },
+        this.retryingOne({ eventId: event.id, type: event.type }, heartbeat),
       );
       this.infrastructureBack();
       if (outcome === 'applied') this.hopSeconds?.observe({ topic: this.options.topic }, (Date.now() - Date.parse(event.time)) / 1000);
@@ -597,6 +630,50 @@ export class EventConsumer<T extends TopicName> {
       if (this.stopping || isInfrastructureFailure(error)) throw error;
       return this.deadLetterAlone(topic, position.partition, { message, reason: `handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts });
     }
+  }
+
+  /** One tombstone in a transaction of its own with its partition's offset fence, retried, and dead-lettered when it keeps failing. */
+  private async handleTombstone(topic: string, partition: number, message: KafkaMessage, fence: PartitionOffsetFence, heartbeat: () => Promise<void>): Promise<ConsumeOutcome> {
+    const apply = this.options.onTombstone!;
+    const key = message.key!.toString('utf8');
+    const position: LogPosition = { partition, offsets: [message.offset], timestamps: [message.timestamp], nextOffset: nextOffsetAfter(message.offset) };
+    let attempts = 0;
+    try {
+      const outcome = await retried(
+        async (): Promise<ConsumeOutcome> => {
+          attempts++;
+          try {
+            // The fence needs no id: the offset alone tells a first delivery from a redelivery.
+            await this.inTransaction((transaction) => admittedWhileApplying(fence.admit(transaction, [{ id: message.offset }], position), apply(key, transaction)));
+            return 'applied';
+          } catch (error) {
+            if (error instanceof AppliedBefore) return 'duplicate';
+            throw error;
+          }
+        },
+        this.retry,
+        this.retryingOne({ tombstone: key, offset: message.offset }, heartbeat),
+      );
+      this.infrastructureBack();
+      return outcome;
+    } catch (error) {
+      if (this.stopping || isInfrastructureFailure(error)) throw error;
+      return this.deadLetterAlone(topic, partition, { message, reason: `tombstone handler failed after ${attempts} attempt(s): ${(error as Error).message}`, attempts });
+    }
+  }
+
+  /** Whether a failed attempt at one message is made again: an infrastructure failure until it passes, another up to the policy's attempts. */
+  private retryingOne(fields: object, heartbeat: () => Promise<void>): (error: unknown, attempt: number) => Promise<boolean> {
+    return async (error, attempt) => {
+      if (this.stopping) return false;
+      const infrastructure = isInfrastructureFailure(error);
+      if (!infrastructure && (error instanceof UnprocessableEventError || attempt >= this.retry.attempts)) return false;
+      const logged = { err: error, ...fields, attempt, infrastructure };
+      if (infrastructure) this.infrastructureFailed(logged, 'event handling failed on the infrastructure; retrying');
+      else this.options.logger.warn(logged, 'event handling failed; retrying');
+      await heartbeat().catch(() => undefined);
+      return true;
+    };
   }
 
   private applierFor(event: HoldfastEvent): TransactionalHandler<EventType> | undefined {
@@ -705,7 +782,9 @@ export class EventConsumer<T extends TopicName> {
   }
 
   private markHandled(topic: string, partition: number, offset: string): void {
-    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: nextOffsetAfter(offset) });
+    const next = nextOffsetAfter(offset);
+    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: next });
+    this.catchUp.applied(partition, next);
   }
 
   /** Commits what is handled; resolves false when Kafka refused, keeping those offsets for the next try. */
@@ -738,10 +817,16 @@ export function eventTypeLabel(type: string | undefined): string {
   return type !== undefined && isEventType(type) ? type : 'other';
 }
 
-/** Every event type of the topic is handled or deliberately ignored, never skipped by omission. */
-function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, batch, ignore = [] }: EventConsumerOptions<T>): void {
+/** Every event type of the topic is handled or deliberately ignored, never skipped by omission; tombstones only where they delete. */
+function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, batch, ignore = [], onTombstone }: EventConsumerOptions<T>): void {
   if ((handlers === undefined) === (batch === undefined)) {
     throw new Error(`Consumer group ${group} on ${topic}: give handlers (one per event type) or batch${handlers ? ', not both' : ''}.`);
+  }
+  if (onTombstone && !TopicSpecs[topic].compacted) {
+    throw new Error(`Consumer group ${group} on ${topic}: onTombstone is for a compacted topic, and ${topic} is not one; its tombstones are dead-lettered.`);
+  }
+  if (onTombstone && batch) {
+    throw new Error(`Consumer group ${group} on ${topic}: onTombstone applies tombstones one at a time, in their place among the events: give handlers, not batch.`);
   }
   const types: readonly string[] = TopicEvents[topic];
   const handled = batch ? types.filter((type) => !ignore.includes(type as EventTypeOf<T>)) : Object.keys(handlers ?? {});

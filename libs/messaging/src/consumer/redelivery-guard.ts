@@ -95,7 +95,8 @@ export class PartitionOffsetFence implements RedeliveryGuard {
     private readonly logger: MessagingLogger,
   ) {}
 
-  async admit(transaction: EntityManager, events: readonly HoldfastEvent[], position: LogPosition): Promise<ReadonlySet<string> | 'all'> {
+  /** Only the events' ids are read: a message without one (a tombstone) is admitted under any id unique in the call, its offset. */
+  async admit(transaction: EntityManager, events: readonly Pick<HoldfastEvent, 'id'>[], position: LogPosition): Promise<ReadonlySet<string> | 'all'> {
     // A fence past the log's end belongs to an earlier life of the topic (deleted and created again): the log starts over.
     const [{ prior, priorAdvancedAt }]: { prior: string | null; priorAdvancedAt: number | null }[] = await transaction.query(ADVANCE_FENCE, [
       this.groupId,

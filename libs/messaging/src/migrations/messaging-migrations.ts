@@ -5,6 +5,7 @@ import { RecordRefusedOutboxRows1765800000000 } from './1765800000000-record-ref
 import { KeepDeadLetterMessages1766000000000 } from './1766000000000-keep-dead-letter-messages';
 import { KeepDeadLetterKeysAsBytes1766100000000 } from './1766100000000-keep-dead-letter-keys-as-bytes';
 import { RememberWhenFencesAdvanced1766500000000 } from './1766500000000-remember-when-fences-advanced';
+import { KeepOutboxTombstones1768900000000 } from './1768900000000-keep-outbox-tombstones';
 
 /** Every migration of the messaging tables, in order: a service lists these before its own. */
 export const MessagingMigrations = [
@@ -15,4 +16,5 @@ export const MessagingMigrations = [
   KeepDeadLetterMessages1766000000000,
   KeepDeadLetterKeysAsBytes1766100000000,
   RememberWhenFencesAdvanced1766500000000,
+  KeepOutboxTombstones1768900000000,
 ];

@@ -4,6 +4,7 @@ import { MetricsRegistry } from '@holdfast/observability';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import type { CatchingUp } from '../consumer/catch-up';
 import { EventConsumer, type EventConsumerOptions, type StoppedConsumer } from '../consumer/event-consumer';
 import { DEFAULT_LEDGER_RETENTION_MS, LedgerPruner } from '../consumer/ledger-pruner';
 import { createKafka } from '../kafka/kafka-client.factory';
@@ -15,7 +16,7 @@ import { OutboxRelay } from '../outbox/outbox-relay';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options';
 
-type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'batch' | 'ignore' | 'isRelevant' | 'refusalOf' | 'retry' | 'partitionsConsumedConcurrently' | 'maxFetchBytes'>;
+type ConsumerRequest<T extends TopicName> = Pick<EventConsumerOptions<T>, 'topic' | 'group' | 'handlers' | 'batch' | 'ignore' | 'isRelevant' | 'refusalOf' | 'onTombstone' | 'retry' | 'partitionsConsumedConcurrently' | 'maxFetchBytes'>;
 
 /**
  * Kafka for one service: topics provisioned and the producer connected before anything starts,
@@ -62,6 +63,7 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
       settings: this.options.kafka,
       logger: this.logger,
       metrics: this.metrics,
+      admin: this.admin,
     });
     this.consumers.push(consumer as unknown as EventConsumer<TopicName>);
     return consumer;
@@ -89,6 +91,18 @@ export class MessagingRuntime implements OnModuleInit, OnApplicationBootstrap, B
   heardAgainForMs(topic: TopicName, longerThanMs: number): number | undefined {
     const recoveries = this.consumers.filter((consumer) => consumer.topic === topic).flatMap((consumer) => consumer.heardAgainForMs(longerThanMs) ?? []);
     return recoveries.length ? Math.min(...recoveries) : undefined;
+  }
+
+  /**
+   * What this service's consumers of `topic` are catching up after, and how far behind, until each has
+   * applied what its partitions held when they were assigned to it; undefined once all have, or when it has none.
+   */
+  catchingUp(topic: TopicName): CatchingUp | undefined {
+    for (const consumer of this.consumers) {
+      const behind = consumer.topic === topic ? consumer.catchingUp() : undefined;
+      if (behind) return behind;
+    }
+    return undefined;
   }
 
   /** The consumers kafkajs stopped for good, which read nothing more; used by readiness. */

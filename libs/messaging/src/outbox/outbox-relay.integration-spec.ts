@@ -327,7 +327,7 @@ describe('outbox relay against the real broker and PostgreSQL', () => {
     writer.publishThrough({
       isLeader: true,
       committed: () => rounds++,
-      committedAlone: (rows) => handed.push(rows.map((row) => ({ eventId: row.eventId, key: row.key, topic: row.topic, value: row.value.toString(), type: row.headers.ce_type }))),
+      committedAlone: (rows) => handed.push(rows.map((row) => ({ eventId: row.eventId, key: row.key, topic: row.topic, value: String(row.value), type: row.headers.ce_type }))),
     });
     await expectOutboxDrained(bed);
     const older = sample('GY', 1);

@@ -54,11 +54,13 @@ interface OutboxRow {
   topic: string;
   message_key: string;
   headers: Record<string, string>;
-  payload: string;
+  /** Null for a tombstone (OutboxWriter.addTombstone), sent as a null value. */
+  payload: string | null;
 }
 
 /**
- * Publishes outbox rows in id order, then marks them. One relay per schema holds a PostgreSQL
+ * Publishes outbox rows in id order, then marks them; a tombstone row (payload NULL) as a record
+ * with its key and a null value. One relay per schema holds a PostgreSQL
  * advisory lock on its own session, so replicas never publish the same key out of order; if that
  * session dies, the lock goes with it and a standby takes over. A crash between publish and mark
  * publishes the batch again: consumers drop the duplicates through their ledger.
@@ -374,16 +376,16 @@ export class OutboxRelay {
   }
 
   /** The rows to send, with their payload bytes, and those over the message limit with the reason. */
-  private splitOversized(rows: readonly OutboxRow[]): { sendable: { row: OutboxRow; value: Buffer }[]; refused: { row: OutboxRow; refusal: string }[] } {
+  private splitOversized(rows: readonly OutboxRow[]): { sendable: { row: OutboxRow; value: Buffer | null }[]; refused: { row: OutboxRow; refusal: string }[] } {
     const limit = this.options.maxMessageBytes;
-    const sendable: { row: OutboxRow; value: Buffer }[] = [];
+    const sendable: { row: OutboxRow; value: Buffer | null }[] = [];
     const refused: { row: OutboxRow; refusal: string }[] = [];
     for (const row of rows) {
-      const value = Buffer.from(row.payload);
+      const value = row.payload === null ? null : Buffer.from(row.payload);
       // As the broker counts it: the payload with its key, headers and the record batch's framing.
       const bytes = limit === undefined ? 0 : messageBytes({ key: row.message_key, value, headers: row.headers });
       if (limit !== undefined && bytes > limit) {
-        refused.push({ row, refusal: `it is ${bytes} bytes with its key, headers and framing (a payload of ${value.length}), over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
+        refused.push({ row, refusal: `it is ${bytes} bytes with its key, headers and framing (a payload of ${value?.length ?? 0}), over the ${limit}-byte message limit (KAFKA_MAX_MESSAGE_BYTES)` });
       } else sendable.push({ row, value });
     }
     return { sendable, refused };

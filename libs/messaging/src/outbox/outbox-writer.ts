@@ -1,6 +1,7 @@
-import { encodeEventEnvelope, topicOfEvent, type HoldfastEvent } from '@holdfast/contracts';
+import { encodeEventEnvelope, topicOfEvent, TopicSpecs, type HoldfastEvent, type TopicName } from '@holdfast/contracts';
 import { afterCommit, answeredAtCommit, prepared } from '@holdfast/database';
 import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
 
 /** The channel a relay listens on; one per schema so services sharing a database don't wake each other. */
 export function outboxChannel(schema: string): string {
@@ -14,7 +15,24 @@ export interface CommittedRow {
   topic: string;
   key: string;
   headers: Record<string, string>;
-  value: Buffer;
+  /** Null for a tombstone. */
+  value: Buffer | null;
+}
+
+/**
+ * The event_type of an outbox row that is a tombstone (a key with no value), and its `type` label in
+ * holdfast_events_published_total. No event type is named so: a tombstone is no event.
+ */
+export const TOMBSTONE = 'tombstone';
+
+/** A row as the writer inserts it: an event laid out for Kafka, or a tombstone (payload null). */
+interface OutboxRecord {
+  id: string;
+  type: string;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  payload: unknown;
 }
 
 /** The relay of the writer's own process, as the writer sees it. */
@@ -53,8 +71,9 @@ const LOCK_KEYS_SQL = `WITH outbox AS MATERIALIZED (SELECT pg_advisory_xact_lock
 const LOCK_KEYS = prepared(LOCK_KEYS_SQL);
 const LOCK_OUTBOX_SQL = `SELECT pg_advisory_xact_lock(hashtext($1::text || '/outbox'), 0)`;
 const LOCK_OUTBOX = prepared(LOCK_OUTBOX_SQL);
+// A tombstone's payload is SQL NULL, not JSON null: the relay sends NULL as a null value.
 const INSERT = `INSERT INTO outbox_message (event_id, event_type, topic, message_key, headers, payload)
-  SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', event->'payload'
+  SELECT (event->>'id')::uuid, event->>'type', event->>'topic', event->>'key', event->'headers', NULLIF(event->'payload', 'null')
     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS batch(event, position) ORDER BY position`;
 const INSERT_ROWS = prepared(INSERT);
 const INSERT_ROWS_AND_NOTIFY_SQL = `WITH written AS (${INSERT}) SELECT pg_notify($2, '')`;
@@ -103,14 +122,36 @@ export class OutboxWriter {
 
   /** As `add`, for a list of any length (a surge over 100k windows), which must not be spread into arguments. */
   async addAll(manager: EntityManager, events: readonly HoldfastEvent[]): Promise<void> {
-    if (events.length === 0) return;
+    // The payload is stored as the event holds it: only the key and headers are laid out here.
+    await this.write(
+      manager,
+      events.map((event) => {
+        const { key, headers } = encodeEventEnvelope(event);
+        return { id: event.id, type: event.type, topic: topicOfEvent(event.type), key, headers, payload: event.data };
+      }),
+    );
+  }
+
+  /**
+   * Writes a tombstone for `key` on the compacted `topic` inside the caller's transaction: the key
+   * with no value, published only if the change commits. Consumers of the topic then forget the
+   * key's state, and compaction removes the key's events, so a consumer reading the topic from its
+   * start (a new replica, a restart without offsets) never sees them again. It keeps its place
+   * among the key's events as an event does. Only on a compacted topic: elsewhere a tombstone
+   * deletes nothing, and consumers dead-letter it as a message that is no event.
+   */
+  async addTombstone(manager: EntityManager, topic: TopicName, key: string): Promise<void> {
+    if (!TopicSpecs[topic].compacted) throw new Error(`OutboxWriter.addTombstone: ${topic} is not compacted, so a tombstone would delete nothing there; publish an event instead.`);
+    await this.write(manager, [{ id: uuidv7(), type: TOMBSTONE, topic, key, headers: {}, payload: null }]);
+  }
+
+  private async write(manager: EntityManager, records: readonly OutboxRecord[]): Promise<void> {
+    if (records.length === 0) return;
     const queryRunner = manager.queryRunner;
     if (!queryRunner?.isTransactionActive) {
       throw new Error('OutboxWriter.add needs the EntityManager of an open transaction, so the events commit with the change.');
     }
-    // The payload is stored as the event holds it: only the key and headers are laid out here.
-    const records = events.map((event) => ({ event, record: encodeEventEnvelope(event), topic: topicOfEvent(event.type) }));
-    const keys = [...new Set(records.map(({ topic, record }) => `${topic}/${record.key}`))].sort();
+    const keys = [...new Set(records.map(({ topic, key }) => `${topic}/${key}`))].sort();
     // Not awaited on its own: PostgreSQL runs a connection's statements in order, so the first insert
     // still waits for every lock, and a pipelining connection sends both in one round trip.
     // Up to ROWS_PER_STATEMENT events the answers wait for COMMIT; beyond, each batch is awaited so
@@ -126,9 +167,7 @@ export class OutboxWriter {
     for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
       // One parameter per statement: a JSON array PostgreSQL unpacks in array order (ids follow it),
       // not six parameters per row, which would make PostgreSQL parse a statement as long as the batch.
-      const batch = JSON.stringify(
-        records.slice(start, start + ROWS_PER_STATEMENT).map(({ event, record, topic }) => ({ id: event.id, type: event.type, topic, key: record.key, headers: record.headers, payload: event.data })),
-      );
+      const batch = JSON.stringify(records.slice(start, start + ROWS_PER_STATEMENT));
       const last = start + ROWS_PER_STATEMENT >= records.length;
       // The leader is told in process on commit (should it lose the lead before then, its successor's
       // first round, or its poll, finds the rows); a leader in another process hears PostgreSQL's
@@ -141,7 +180,14 @@ export class OutboxWriter {
     }
     if (!relay) return;
     if (alone) {
-      const rows = records.map(({ event, record, topic }): CommittedRow => ({ eventId: event.id, eventType: event.type, topic, key: record.key, headers: record.headers, value: Buffer.from(JSON.stringify(event.data)) }));
+      const rows = records.map(({ id, type, topic, key, headers, payload }): CommittedRow => ({
+        eventId: id,
+        eventType: type,
+        topic,
+        key,
+        headers,
+        value: payload === null ? null : Buffer.from(JSON.stringify(payload)),
+      }));
       // A callback per call: each call's rows are handed over on their own, in the order the calls wrote them.
       afterCommit(manager, () => void alone.then((first) => (first ? relay.committedAlone(rows) : relay.committed())), rows);
       return;

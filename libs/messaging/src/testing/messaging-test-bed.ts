@@ -165,5 +165,7 @@ export function refusingCommits(kafka: Kafka, refuse: () => boolean): Kafka {
       };
       return consumer;
     },
+    // The consumer reads the offsets of each assignment with it (CatchUp).
+    admin: () => kafka.admin(),
   } as unknown as Kafka;
 }

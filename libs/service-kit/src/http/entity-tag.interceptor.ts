@@ -1,7 +1,10 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, type Type } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { Request, Response } from 'express';
 import { map, type Observable } from 'rxjs';
-import { entityTagOf } from './entity-version';
+import { ENTITY_TAG_HEADER, entityTagOf } from './entity-version';
 
 /**
  * Sends a resource's version as the ETag of every answer that is the resource (read, created,
@@ -23,5 +26,35 @@ export class EntityTagInterceptor implements NestInterceptor {
         return resource;
       }),
     );
+  }
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+
+/**
+ * The ETag in the document, on every success answer of each route of `controllers` that EntityTagInterceptor tags (on its
+ * handler or its controller), so no route sending it can leave it out. An operation is its route's by Nest's operationId,
+ * `<Controller>_<method>`; a header a route names itself is kept.
+ */
+export function describeEntityTags(document: OpenAPIObject, controllers: readonly Type[]): void {
+  const tagged = new Set<string>();
+  for (const controller of controllers) {
+    const onController = (Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []) as unknown[];
+    for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+      const handler = Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as object | undefined;
+      if (typeof handler !== 'function') continue;
+      const interceptors = [...onController, ...((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []) as unknown[])];
+      if (interceptors.includes(EntityTagInterceptor)) tagged.add(`${controller.name}_${name}`);
+    }
+  }
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation?.operationId || !tagged.has(operation.operationId)) continue;
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const answer = response as ResponseObject;
+        if (status.startsWith('2')) answer.headers = { ...ENTITY_TAG_HEADER, ...answer.headers };
+      }
+    }
   }
 }

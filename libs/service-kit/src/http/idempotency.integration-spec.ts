@@ -159,6 +159,24 @@ describe('Idempotency-Key on a POST, against the real PostgreSQL', () => {
     expect(handled.made).toBe(made);
   });
 
+  it('keeps the path of a request without a key pasted into it, and repeats none in its refusal of another request', async () => {
+    const { key, keyId } = generateApiKey();
+    // A whole key where a name belongs, and the admin key likewise: each request is kept under its Idempotency-Key, the secret left out.
+    await post(`/v1/things/${key}/noticed`, 'pasted-key');
+    await post(`/v1/things/${encodeURIComponent(service.adminKey)}/noticed`, 'pasted-admin-key');
+    const kept = (await service.app.get(DataSource).query(`SELECT key, path FROM idempotent_request WHERE key IN ('pasted-key', 'pasted-admin-key') ORDER BY key`)) as { key: string; path: string }[];
+    expect(kept).toEqual([
+      { key: 'pasted-admin-key', path: '/v1/things/[redacted]/noticed' },
+      { key: 'pasted-key', path: `/v1/things/hf_${keyId}_[redacted]/noticed` },
+    ]);
+    const reused = await post('/v1/things', 'pasted-key', { name: 'router' });
+    expect(reused).toMatchObject({ status: 422, body: { code: 'idempotency-key-reused' } });
+    expect(reused.body.detail).toContain(`for another request (POST /v1/things/hf_${keyId}_[redacted]/noticed)`);
+    expect(JSON.stringify(reused.body)).not.toContain(key);
+    // The same request again is still the same request: its answer is given again.
+    expect((await post(`/v1/things/${key}/noticed`, 'pasted-key')).headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('gives a refusal again as it was; a failure of the service (5xx) is not kept, so a retry is handled', async () => {
     const refused = await post('/v1/things/gateway/refused', 'refuse-1');
     expect(refused).toMatchObject({ status: 422, body: { code: 'thing-not-allowed' } });

@@ -1,3 +1,4 @@
+import { type UnmarkedSecret, withoutKeySecrets } from '@holdfast/observability';
 import { applyDecorators, type CallHandler, type ExecutionContext, Header, Injectable, Logger, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
@@ -6,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { from, mergeMap, type Observable } from 'rxjs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { recognisedBootstrapKey } from '../auth/api-key';
 import { type Principal, principalOf } from '../auth/principal';
 import { Clock } from '../clock/clock';
 import { InjectServiceConfig } from '../config/service-config.token';
@@ -27,6 +29,9 @@ export const IDEMPOTENCY_KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 // refuse it for the state things are in (a conflict, 409; a hold, 423), which may pass: a retry should be
 // handled, not told again. A refusal did nothing, so handling it again can do nothing twice.
 const NOT_KEPT = (status: number) => status >= 500 || status === 401 || status === 403 || status === 409 || status === 423 || status === 429;
+
+/** Whether an answer with this status is kept for its Idempotency-Key, and so given again with Idempotent-Replayed: true. */
+export const isKeptAnswer = (status: number): boolean => !NOT_KEPT(status);
 
 const ANSWER_SHOWN_ONCE = 'holdfast:answer-shown-once';
 /** The same mark on the operation in the OpenAPI document, where describeProblems turns it into the 409 a repeat gets, then drops it. */
@@ -100,6 +105,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private readonly logger = new Logger(IdempotencyInterceptor.name);
   private lastPrunedMs = 0;
   private readonly keptForMs: number;
+  private readonly bootstrapKey: UnmarkedSecret | null;
 
   constructor(
     private readonly reflector: Reflector,
@@ -108,6 +114,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @InjectServiceConfig() config: ServiceConfig,
   ) {
     this.keptForMs = config.limits.idempotencyKeyHours * 3_600_000;
+    this.bootstrapKey = recognisedBootstrapKey(config.auth.bootstrap);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -122,7 +129,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
     const response = context.switchToHttp().getResponse<Response>();
     const shownOnce = this.reflector.get<string | undefined>(ANSWER_SHOWN_ONCE, context.getHandler());
-    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), path: request.originalUrl, shownOnce };
+    // The path is kept, and named to another request reusing the key, as a log line would write it: a key pasted into it cut out.
+    const claim = { principal: principal.id, key, fingerprint: fingerprintOf(request), path: withoutKeySecrets(request.originalUrl, this.bootstrapKey), shownOnce };
     return from(this.claim(claim)).pipe(
       mergeMap((claimedAt) => {
         this.keepAnswerOf(response, claim, claimedAt);

@@ -26,7 +26,10 @@ export const ProblemDetailsSchema = z
       .optional()
       .meta({ description: 'each wrong field: its path (a body field, a query parameter, If-Match) and what is wrong with it' }),
   })
-  .meta({ description: 'An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope' });
+  .meta({
+    id: 'ProblemDetails',
+    description: 'An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope',
+  });
 export type ProblemDetails = z.output<typeof ProblemDetailsSchema>;
 
 const PROBLEM_TYPE_BASE = 'https://holdfast.dev/problems/';

@@ -1,8 +1,11 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ANSWER_SHOWN_ONCE_EXTENSION } from './idempotency.interceptor';
-import { describeProblems } from './problem-openapi';
+import { describeProblems, problemSchema } from './problem-openapi';
+import { shareNamedSchemas } from './shared-schemas';
+import { zodAnswerSchema } from './zod-openapi';
 
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', in: 'header' as const, required: false, schema: { type: 'string' } };
 const created = { '201': { description: 'made' } };
@@ -40,5 +43,41 @@ describe('describeProblems', () => {
     expect(keys['409'].description).toContain('idempotency-key-in-flight');
     expect(keys['409'].description).toContain('answer-shown-once: the request was sent again with the same Idempotency-Key, and its first answer held a secret shown only once: find the key in GET /v1/keys');
     expect(operation).not.toHaveProperty(ANSWER_SHOWN_ONCE_EXTENSION);
+  });
+
+  it('names Idempotent-Replayed on every answer a key keeps and gives again, and Retry-After on its 409, on the routes that take one only', () => {
+    const { '/plain': plain, '/keyed': keyed, '/own': own } = described({
+      '/plain': { responses: { '201': { description: 'made' } } },
+      '/keyed': { parameters: [IDEMPOTENCY_KEY], responses: { '201': { description: 'made' }, '404': { description: 'thing-not-found' }, '423': { description: 'held' } } },
+      '/own': { parameters: [IDEMPOTENCY_KEY], responses: { '201': { description: 'made', headers: { Location: { description: 'where' } } }, '409': { description: 'window-in-hold' } } },
+    });
+    expect(plain['201'].headers).toBeUndefined();
+    for (const status of ['201', '404', '422']) expect(keyed[status].headers, status).toHaveProperty('Idempotent-Replayed');
+    // Refusals for the key's standing or the state things are in, and the service's failures, are handled again, never given again.
+    for (const status of ['401', '403', '409', '423', '429', '503']) expect(keyed[status].headers ?? {}, status).not.toHaveProperty('Idempotent-Replayed');
+    expect(keyed['409'].headers).toHaveProperty('Retry-After');
+    expect(Object.keys(own['201'].headers ?? {})).toEqual(['Location', 'Idempotent-Replayed']);
+    expect(own['409'].headers).toHaveProperty('Retry-After');
+  });
+
+  it("names a problem with members of its own, written as ProblemDetails and those members, so a client reads them", () => {
+    const Held = problemSchema('SpecHeldProblem', { code: z.literal('held'), holdCount: z.int().min(1) }, 'held: the holds named');
+    const document: OpenAPIObject = {
+      openapi: '3.1.0',
+      info: { title: 'spec', version: '1' },
+      paths: { '/gate': { get: { responses: { '200': { description: 'go' }, '423': { description: 'held', content: { 'application/problem+json': { schema: zodAnswerSchema(Held) } } } } } } },
+    };
+    describeProblems(document);
+    const shared = shareNamedSchemas(document);
+    const held = shared.paths['/gate'].get!.responses['423'] as ResponseObject;
+    expect(held.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/SpecHeldProblem' } } });
+    expect(shared.components!.schemas!.SpecHeldProblem).toEqual({
+      description: 'held: the holds named',
+      allOf: [
+        { $ref: '#/components/schemas/ProblemDetails' },
+        expect.objectContaining({ properties: { code: expect.objectContaining({ const: 'held' }), holdCount: expect.objectContaining({ type: 'integer' }) }, required: ['code', 'holdCount'] }),
+      ],
+    });
+    expect(shared.components!.schemas!.ProblemDetails).toMatchObject({ properties: { type: expect.any(Object), code: expect.any(Object), errors: expect.any(Object) } });
   });
 });

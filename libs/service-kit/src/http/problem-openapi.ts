@@ -1,13 +1,27 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
-import type { OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { ANSWER_SHOWN_ONCE_EXTENSION } from './idempotency.interceptor';
+import { ApiResponse, type OpenAPIObject } from '@nestjs/swagger';
+import type { HeadersObject, OperationObject, ParameterObject, ResponseObject, ResponsesObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { z } from 'zod';
+import { ANSWER_SHOWN_ONCE_EXTENSION, isKeptAnswer, REPLAYED_HEADER } from './idempotency.interceptor';
 import { zodAnswerSchema } from './zod-openapi';
 import { ProblemDetailsSchema } from './problem-details.filter';
 
 const PROBLEM = { $ref: '#/components/schemas/ProblemDetails' };
+// Named ProblemDetails, so a problem with members of its own (problemSchema) refers to it as every other problem answer does.
+const PROBLEM_DETAILS = (zodAnswerSchema(ProblemDetailsSchema) as { $defs: Record<string, object> }).$defs.ProblemDetails;
+const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 /** The Retry-After a problem with retryAfterSeconds carries (ProblemDetailsFilter), as an answer's headers name it: a 423, a 429, a 503. */
 export const RETRY_AFTER_HEADER = { 'Retry-After': { description: 'seconds to wait before asking again', schema: { type: 'integer', minimum: 0 } } };
+// The 409 of a route taking an Idempotency-Key may be another conflict of its own, which carries none.
+const KEY_IN_FLIGHT_RETRY_AFTER = {
+  'Retry-After': { description: "with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer", schema: { type: 'integer', minimum: 0 } },
+};
+const REPLAYED = {
+  [REPLAYED_HEADER]: {
+    description: 'true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
 // The answers the shared HTTP layer gives, whatever the route: each with the codes a client may meet.
@@ -33,10 +47,11 @@ const DEPENDENCY_UNAVAILABLE = 'dependency-unavailable (dependency names it): Po
  * where it honours If-Match, 413/415 where it reads a body, and 503 everywhere (the problem filter's
  * answer to PostgreSQL or Kafka away). A route's own description of a status is kept, with the
  * Idempotency-Key's refusals and the 409 of a repeat whose answer was shown once (AnswerShownOnce)
- * named beside it; the schema is added.
+ * named beside it; the schema is added, unless the route gives its problem's own (ApiProblemResponse).
+ * A route taking an Idempotency-Key has the headers of its replays named too (describeReplays).
  */
 export function describeProblems(document: OpenAPIObject): void {
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ProblemDetails: zodAnswerSchema(ProblemDetailsSchema) as never } };
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ProblemDetails: PROBLEM_DETAILS } };
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
@@ -71,10 +86,48 @@ function describeOperation(path: string, operation: OperationObject): void {
     else if (BESIDE_OWN.has(description) && !own.description.includes(description)) own.description = `${own.description}; or ${description}`;
   }
   describeAnswerShownOnce(operation);
+  if (idempotent) describeReplays(responses);
   for (const [status, response] of Object.entries(responses)) {
     const answer = response as ResponseObject;
-    if (Number(status) >= 400 && !answer.content) answer.content = { 'application/problem+json': { schema: PROBLEM } };
+    if (Number(status) >= 400 && !answer.content) answer.content = { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM } };
   }
+}
+
+/**
+ * What the answers of a route taking an Idempotency-Key carry besides their own headers: Idempotent-Replayed on every status
+ * IdempotencyInterceptor keeps, and so gives again (isKeptAnswer), and the Retry-After of its 409 idempotency-key-in-flight.
+ */
+function describeReplays(responses: ResponsesObject): void {
+  for (const [status, response] of Object.entries(responses)) {
+    const answer = response as ResponseObject;
+    const code = Number(status);
+    if (code === 409) answer.headers = { ...KEY_IN_FLIGHT_RETRY_AFTER, ...answer.headers };
+    // A 413 or 415 is the body parser's, before the route and its interceptors: never kept.
+    else if (Number.isInteger(code) && code !== 413 && code !== 415 && isKeptAnswer(code)) answer.headers = { ...answer.headers, ...REPLAYED };
+  }
+}
+
+/**
+ * A problem whose document carries members of its own beside ProblemDetails' (a 423's holds): its schema, named `id` in the
+ * OpenAPI document and written as ProblemDetails and those members, so a client generated from it reads them. `members`
+ * are the ones every such problem has; like any problem, it may carry more.
+ */
+export function problemSchema<Members extends z.ZodRawShape>(id: string, members: Members, description: string) {
+  return z.intersection(ProblemDetailsSchema, z.looseObject(members)).meta({ id, description });
+}
+
+/**
+ * A refusal documented with the schema of its problem (problemSchema). `orOtherProblems`: the status also answers problems
+ * without those members (a 409 that may be another conflict, or the Idempotency-Key's): either schema, then.
+ */
+export function ApiProblemResponse(response: { status: number; description: string; problem: z.ZodType; orOtherProblems?: boolean; headers?: HeadersObject }): MethodDecorator {
+  const schema = response.orOtherProblems ? z.union([response.problem, ProblemDetailsSchema]) : response.problem;
+  return ApiResponse({
+    status: response.status,
+    description: response.description,
+    ...(response.headers ? { headers: response.headers } : {}),
+    content: { [PROBLEM_MEDIA_TYPE]: { schema: zodAnswerSchema(schema) } },
+  });
 }
 
 /** The 409 a repeat gets when its first answer held a secret shown only once: beside the route's own 409s, and the extension dropped. */

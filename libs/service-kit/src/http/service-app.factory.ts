@@ -1,5 +1,5 @@
 import { assignRequestId, httpRequestMetrics, MetricsRegistry, timeZoneRules, type UnmarkedSecret } from '@holdfast/observability';
-import { type DynamicModule, type INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, Logger as NestLogger, type Type } from '@nestjs/common';
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
@@ -7,6 +7,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { Logger } from 'nestjs-pino';
 import { bootQuietLogger } from './boot-quiet.logger';
 import { IDEMPOTENCY_KEY_FORMAT, REPLAYED_HEADER } from './idempotency.interceptor';
+import { describeEntityTags } from './entity-tag.interceptor';
 import { stopGracefullyOnSignals } from './graceful-stop';
 import { StorableTextPipe } from './storable-text.pipe';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -116,6 +117,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
       .build(),
   );
   describeIdempotencyKey(document);
+  describeEntityTags(document, controllersOf(app));
   describeProblems(document);
   SwaggerModule.setup('docs', app, nullableAsOpenApi31(shareNamedSchemas(document)));
   return app;
@@ -145,6 +147,11 @@ function namedParseError<E extends BodyParseError | undefined>(error: E): E | Do
 /** The limits the service's modules give their routes (ROUTE_BODY_LIMITS). */
 function routeBodyLimits(app: INestApplication): RouteBodyLimit[] {
   return [...app.get(ModulesContainer).values()].flatMap((module) => (module.providers.get(ROUTE_BODY_LIMITS)?.instance as RouteBodyLimit[] | undefined) ?? []);
+}
+
+/** The controllers of the service's modules, whose routes the OpenAPI document describes. */
+function controllersOf(app: INestApplication): Type[] {
+  return [...app.get(ModulesContainer).values()].flatMap((module) => [...module.controllers.values()].flatMap(({ metatype }) => (metatype ? [metatype as Type] : [])));
 }
 
 /** Marks the route's requests for readRouteBody, which parses them as the app's parser would, within the route's own limit. */

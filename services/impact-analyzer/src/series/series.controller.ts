@@ -39,7 +39,7 @@ export class SeriesController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Retire a region's series (a metric renamed or dropped): its detector state is forgotten and its detector surges, a lost signal's hold among them, cleared with the reason; a sample of it arriving later starts it afresh",
+      "Retire a region's series (a metric renamed or dropped): its detector state is forgotten and its detector surges, a lost signal's hold among them, cleared with the reason, and its baseline deleted from region.baselines.v1 by a tombstone, so the planner drops its copy; a sample of it arriving later starts it afresh",
   })
   @ApiZodQuery(RetireSeriesQuerySchema)
   @ApiOkResponse({ description: 'The series retired', schema: zodAnswerSchema(RetiredSeriesSchema) })

@@ -1,3 +1,5 @@
+import { Topics } from '@holdfast/contracts';
+import { MessagingRuntime } from '@holdfast/messaging';
 import { RegionCatalog } from '@holdfast/regions';
 import { Clock, DomainError } from '@holdfast/service-kit';
 import { Injectable, Logger } from '@nestjs/common';
@@ -35,13 +37,17 @@ export class SeriesService {
     private readonly surges: SurgesService,
     private readonly assessment: SampleAssessmentService,
     private readonly seriesCap: SeriesCapService,
+    private readonly messaging: MessagingRuntime,
     private readonly clock: Clock,
   ) {}
 
   /**
    * Forgets the series' state and clears the detector's surges of it (a lost signal's hold, an
-   * episode, a warm-up ceiling's) with the reason, in one transaction. A sample of it arriving later
-   * starts it afresh, learning again; the signal gauges drop it at the next job run.
+   * episode, a warm-up ceiling's) with the reason, in one transaction, which also writes the
+   * tombstone of its baseline on region.baselines.v1 (key region/metric, no value): the planner
+   * drops its copy, and compaction forgets the baseline, so no reader of the topic from its start
+   * finds it again. A sample of it arriving later starts it afresh, learning again, and its baseline
+   * is published anew once warm; the signal gauges drop it at the next job run.
    */
   async retire(region: string, metric: string, reason: string, actor: string): Promise<RetiredSeries> {
     const { code } = this.catalog.get(region);
@@ -56,6 +62,8 @@ export class SeriesService {
         await this.surges.clear(transaction, surge, now, `The ${metric} series of ${code} was retired by ${actor}: ${reason}`, trace);
       }
       await transaction.query('DELETE FROM series_state WHERE region = $1 AND metric = $2', [code, metric]);
+      // Whether or not a baseline was published since the series last started: one of an earlier life may be on the topic.
+      await this.messaging.outbox.addTombstone(transaction, Topics.regionBaselines, `${code}/${metric}`);
       return { region: code, metric, lastSampleAt: row.last_sample_at, signalLostAt: row.signal_lost_at, retiredAt: now, clearedSurges: cleared.map((surge) => surge.id) };
     });
     // This process's record that the row exists: a sample of it coming back is then a new series again, counted against the cap.

@@ -1,9 +1,10 @@
 import { InstantSchema } from '@holdfast/contracts';
-import { ApiZodQuery, RETRY_AFTER_HEADER, ZodQueryPipe } from '@holdfast/service-kit';
+import { ApiProblemResponse, ApiZodQuery, RETRY_AFTER_HEADER, ZodQueryPipe } from '@holdfast/service-kit';
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { HeldProblemSchema } from './held-problem.schema';
 import { GATE_LISTED_HOLDS, GateService, LET_THROUGH_HEADER, LET_THROUGH_HEADER_DOCUMENT, NOTICE_HEADER } from './gate.service';
 
 const GateQuerySchema = z
@@ -39,16 +40,17 @@ export class GateController {
     },
     schema: { type: 'object', required: ['allowed'], properties: { allowed: { type: 'boolean', enum: [true] } }, additionalProperties: false },
   })
-  @ApiResponse({
+  @ApiProblemResponse({
     status: 423,
+    problem: HeldProblemSchema,
     description:
-      'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down); Retry-After header (seconds from now to the latest release due or end)',
+      'held: problem document (application/problem+json) listing the holds (a cleared surge\'s hold with releaseDueAt: it holds until then, after its cool-down; a declaration\'s with until the end it holds to, its declared until and the cool-down after it, as the 409 window-in-hold names it); Retry-After header (seconds from now to the latest release due or end)',
     headers: RETRY_AFTER_HEADER,
   })
   @ApiResponse({
     status: 503,
     description:
-      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
+      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, or the planner is catching up on region.surges.v1 after its start or a rebalance (messagesBehind: how many messages, once known), so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
     headers: RETRY_AFTER_HEADER,
   })
   @ApiResponse({

@@ -24,8 +24,9 @@ export const GATE_LISTED_HOLDS = 10;
  */
 export const GATE_AT_SKEW_MS = 60_000;
 
-/** When the gate cannot say "allowed" for want of the broker: about when a restarting broker is back. */
+/** When the gate cannot say "allowed" for want of the broker: about when a restarting broker is back, or a backlog of surges applied. */
 const UNHEARD_RETRY_AFTER_SECONDS = 5;
+const ASK_AGAIN_FOR_KAFKA = 'Ask again in a few seconds (GET /health/ready says when Kafka is back); holdfast gate --wait does.';
 
 /** An instant in epoch microseconds, as PostgreSQL keeps and compares it. */
 const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 1000000)::bigint`;
@@ -287,7 +288,9 @@ export class GateService {
   /**
    * Fails closed while the broker does not answer the surges consumer: a surge or a declaration
    * made meanwhile waits in the analyzer's outbox, so "nothing holds it" could be false. A hold the
-   * planner has is still answered (423): that much it knows.
+   * planner has is still answered (423): that much it knows. It fails closed too until the consumer has
+   * applied what its partitions held when they were assigned to it (after its start, after a rebalance):
+   * the surges published while the planner was down, or while another replica had those partitions.
    */
   private assertSurgesHeard(): void {
     const limitMs = this.config.settings.gateMaxSurgeSilenceMs;
@@ -295,8 +298,8 @@ export class GateService {
     const silentMs = this.messaging.silentForMs(Topics.regionSurges) ?? 0;
     if (silentMs > limitMs) {
       throw this.unheard(
-        `The planner's consumer of region.surges.v1 has had nothing from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}; the broker away, or its consumer group rebalancing): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this.`,
-        silentMs,
+        `The planner's consumer of region.surges.v1 has had nothing from Kafka for ${Math.round(silentMs / 1000)} s (GATE_MAX_SURGE_SILENCE_SECONDS is ${limitMs / 1000}; the broker away, or its consumer group rebalancing): a surge or a declaration made meanwhile would not be held yet, so it cannot say that nothing holds this. ${ASK_AGAIN_FOR_KAFKA}`,
+        { silentSeconds: Math.round(silentMs / 1000) },
       );
     }
     // Heard again is not caught up: a surge declared meanwhile waits in the analyzer's outbox until
@@ -304,17 +307,28 @@ export class GateService {
     const heardAgainMs = this.messaging.heardAgainForMs(Topics.regionSurges, limitMs);
     if (heardAgainMs !== undefined && heardAgainMs < limitMs) {
       throw this.unheard(
-        `The planner's consumer of region.surges.v1 hears Kafka again since ${Math.round(heardAgainMs / 1000)} s, after more than GATE_MAX_SURGE_SILENCE_SECONDS (${limitMs / 1000}) without it: a surge or a declaration made meanwhile may still be on its way from the analyzer, so for as long again it cannot say that nothing holds this.`,
-        0,
+        `The planner's consumer of region.surges.v1 hears Kafka again since ${Math.round(heardAgainMs / 1000)} s, after more than GATE_MAX_SURGE_SILENCE_SECONDS (${limitMs / 1000}) without it: a surge or a declaration made meanwhile may still be on its way from the analyzer, so for as long again it cannot say that nothing holds this. ${ASK_AGAIN_FOR_KAFKA}`,
+        { silentSeconds: 0 },
+      );
+    }
+    // A field read: the log ends are read once per assignment, not per question. A planner answering before it had
+    // read its backlog said "allowed" for ~3 s after a restart for regions that 30 declarations made while it was down held.
+    const catchingUp = this.messaging.catchingUp(Topics.regionSurges);
+    if (catchingUp) {
+      const { after, messagesBehind } = catchingUp;
+      const behind = messagesBehind === undefined ? 'the log ends of its partitions not read yet' : `${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind the log ends read when its partitions were assigned`;
+      throw this.unheard(
+        `The planner is catching up on region.surges.v1 after ${after === 'start' ? 'its start' : "its consumer group's rebalance"}: ${behind}, so a surge or a declaration published before then may not be held yet, and it cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
+        { silentSeconds: 0, ...(messagesBehind === undefined ? {} : { messagesBehind }) },
       );
     }
   }
 
-  private unheard(why: string, silentMs: number): DomainError {
+  private unheard(detail: string, extensions: { silentSeconds: number; messagesBehind?: number }): DomainError {
     this.answers.inc({ outcome: 'unheard' });
-    return new DomainError('surges-unheard', 503, `${why} Ask again in a few seconds (GET /health/ready says when Kafka is back); holdfast gate --wait does.`, {
+    return new DomainError('surges-unheard', 503, detail, {
       dependency: 'Kafka',
-      silentSeconds: Math.round(silentMs / 1000),
+      ...extensions,
       retryAfterSeconds: UNHEARD_RETRY_AFTER_SECONDS,
     });
   }
@@ -340,8 +354,9 @@ export class GateService {
   /**
    * A start's 423, judged in its own transaction with the run locked, for a run that reads held by a
    * hold linked to it after the gate's statement read its links (check counts those it read), listing
-   * the holds linked to the run. When each of them stops runs no longer at `at` (stopsRunsUntil: a
-   * cleared surge's cool-down or a manual hold's period passed, the sweep not yet come), they hold it no
+   * the holds linked to the run. When each of them stops runs no longer at `at` (stopsRunsUntilSql: a
+   * cleared surge's cool-down or a manual hold's period passed, the sweep not yet come; a declaration's
+   * until and the cool-down after it, as the gate's HoldSet ends it, its clearance come or not), they hold it no
    * longer: null for a run they reached only after its start, which starts as the gate said; the 409
    * run-awaits-new-slot for one held past its start, which the sweep marks so on releasing them.
    */
@@ -349,9 +364,9 @@ export class GateService {
     const rows = (await db.query(
       `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
-          AND COALESCE(${stopsRunsUntilSql('hold')}, 'infinity') > $3
+          AND COALESCE(${stopsRunsUntilSql('hold')}, CASE WHEN hold.source = 'declaration' THEN hold.until_at + $4 * interval '1 millisecond' END, 'infinity') > $3
         ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
-      [windowId, number, at],
+      [windowId, number, at, this.config.settings.holdCooldownMs],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
     // Its holds ended by time, the sweep not come: it waits for a new slot, as the gate said (or would have, asked after they ended).
     if (rows.length === 0) return namedRunAwaitsNewSlot(db, windowId, number, { at, now: at, sweepIntervalMs: this.config.settings.sweepIntervalMs });
@@ -370,7 +385,7 @@ export class GateService {
       const end = expectedEndUs(hold, this.coolDownUs);
       return end !== null && end > atUs ? [end] : [];
     });
-    return this.held(`Run ${number} of window ${windowId} is`, { count: linked.length, listed: linked.slice(0, GATE_LISTED_HOLDS).map(listingOf), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
+    return this.held(`Run ${number} of window ${windowId} is`, { count: linked.length, listed: linked.slice(0, GATE_LISTED_HOLDS).map((hold) => listingOf(hold, this.coolDownUs)), latestUntilUs: ends.length ? Math.max(...ends) : null }, at);
   }
 
   /** `note`: what more the detail says before what to do (notYetMarked). */

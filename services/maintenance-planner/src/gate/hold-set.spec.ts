@@ -45,6 +45,26 @@ describe('the holds the gate keeps', () => {
     expect(declared.holding(['IR'], us('2026-06-15T02:00:03.000Z'), null, ALL)).toMatchObject({ count: 1, latestUntilUs: us('2026-06-15T02:30:00.000Z') });
   });
 
+  it("ends a declaration's hold at its until and the cool-down after it, its clearance come or not, and lists that end as its until", () => {
+    const declared = new HoldSet('13', [{ ...active('election', ['PE'], '2026-06-14T21:00:00.000Z', '2026-06-15T02:00:00.000Z'), source: 'declaration' }], COOL_DOWN_US);
+    expect(declared.holding(['PE'], us('2026-06-15T02:29:59.999Z'), null, ALL)).toEqual({
+      count: 1,
+      listed: [expect.objectContaining({ id: 'election', until: '2026-06-15T02:30:00.000Z' })],
+      latestUntilUs: us('2026-06-15T02:30:00.000Z'),
+    });
+    expect(declared.holding(['PE'], us('2026-06-15T02:30:00.000Z'), null, ALL).count).toBe(0);
+    // A what-if days later, and a run not due yet that starts after that end, are not held by it.
+    expect(declared.holding(['PE'], us('2026-06-28T01:00:00.000Z'), null, ALL).count).toBe(0);
+    expect(declared.holding(['PE'], us('2026-06-15T01:00:00.000Z'), null, ALL, null, us('2026-06-15T05:00:00.000Z')).count).toBe(0);
+    // Linked to a run, it holds it only as long.
+    expect(declared.holding(['PE'], us('2026-06-15T02:40:00.000Z'), null, ALL, ['election']).count).toBe(0);
+    // Cleared, it lists the end its release is due at, as the 409 window-in-hold names it.
+    const cancelled = new HoldSet('14', [{ ...active('vote', ['PE'], '2026-06-14T21:00:00.000Z', '2026-06-15T02:00:00.000Z'), source: 'declaration', releaseDueUs: us('2026-06-15T01:10:00.000Z') }], COOL_DOWN_US);
+    expect(cancelled.holding(['PE'], us('2026-06-15T01:00:00.000Z'), null, ALL).listed).toEqual([
+      expect.objectContaining({ id: 'vote', until: '2026-06-15T01:10:00.000Z', releaseDueAt: '2026-06-15T01:10:00.000Z' }),
+    ]);
+  });
+
   it('leaves out, for a run not due yet, a hold in force that ends before it starts, and keeps one that reaches it or has no end', () => {
     const at = us('2026-06-15T01:00:00.000Z');
     // Run at 04:00: 'a' ends at 03:00, before it; 'b' lasts until 05:00.

@@ -7,6 +7,7 @@ export interface GateHold {
   reason: string;
   source: string;
   from: string;
+  /** Its until; for a declaration's hold the end the gate holds it to, as planning's 409 window-in-hold names it: its until and the cool-down after it, or its due release. */
   until: string | null;
   /** Only for a cleared surge's hold: when it is released (the cool-down passed); it holds until then, whatever `until` said. */
   releaseDueAt?: string;
@@ -29,15 +30,20 @@ export interface ActiveHold {
 /** The instant as the API writes it (2026-06-15T03:00:00.000Z): to the millisecond, truncated as PostgreSQL's to_char does. */
 const instantOf = (microseconds: number) => new Date(Math.floor(microseconds / 1000)).toISOString();
 
-/** A hold as a 423 lists it, written once. */
-export function listingOf(active: ActiveHold): GateHold {
-  active.listing ??= {
+/**
+ * A hold as a 423 lists it, written once; `coolDownUs` (HOLD_COOLDOWN_MINUTES) for a declaration's until: a client waits for the
+ * end the gate enforces, which the until declared puts a cool-down early, and which planning's 409 names.
+ */
+export function listingOf(active: ActiveHold, coolDownUs: number): GateHold {
+  if (active.listing) return active.listing;
+  const untilUs = active.source === 'declaration' ? endKnownAhead({ source: active.source, until: active.untilUs, releaseDue: active.releaseDueUs }, coolDownUs) : active.untilUs;
+  active.listing = {
     id: active.id,
     regions: active.regions,
     reason: active.reason,
     source: active.source,
     from: instantOf(active.fromUs),
-    until: active.untilUs === null ? null : instantOf(active.untilUs),
+    until: untilUs === null ? null : instantOf(untilUs),
     ...(active.releaseDueUs === null ? {} : { releaseDueAt: instantOf(active.releaseDueUs) }),
   };
   return active.listing;
@@ -89,7 +95,7 @@ export class HoldSet {
   }
 
   /**
-   * The holds in force at `atUs` (from <= at, and at < the release due for a cleared surge, at < until for a manual hold) on `regions`, or on every region for a
+   * The holds in force at `atUs` (from <= at, and at < the end known ahead: a cleared surge's due release, a declaration's until and cool-down, a manual hold's until) on `regions`, or on every region for a
    * global footprint (`regions` null), less those in `overridden`; the first `listing` of them listed. Those in `heldRun`, holding the run asked about, count from before their `from`.
    * `notDueStartUs`: the start of a run asked about that may not start yet: a hold ending by then does not stop it, and is left out.
    */
@@ -107,15 +113,15 @@ export class HoldSet {
     let latestUntilUs: number | null = null;
     for (const { active } of candidates) {
       const { fromUs, untilUs, releaseDueUs } = active;
-      // A surge's until is its expected end: its hold is in force until its release is due (the surge
-      // cleared, the cool-down passes), also past an estimate the surge outlasted or a cool-down
-      // outlasts, as planning and suggestions read it (heldUntil). A manual hold ends at its until.
-      const endsUs = releaseDueUs ?? (active.source === 'manual' ? untilUs : null);
+      // Its end known ahead (endKnownAhead), as planning and suggestions read it (heldUntil): a due release, a declaration's
+      // until and the cool-down after it, its clearance come or not, a manual hold's until. A surge's until is its expected
+      // end: its hold is in force until its release is due, also past an estimate the surge outlasted.
+      const endsUs = endKnownAhead({ source: active.source, until: untilUs, releaseDue: releaseDueUs }, this.coolDownUs);
       const endsAfterUs = notDueStartUs ?? atUs;
       if ((fromUs > atUs && !heldRun?.includes(active.id)) || (endsUs !== null && endsUs <= endsAfterUs) || overridden?.includes(active.id)) continue;
-      if (count++ < listing) listed.push(listingOf(active));
-      // Retry-After: an estimate already passed says nothing about when to ask again.
-      const nextUs = expectedEndUs(active, this.coolDownUs);
+      if (count++ < listing) listed.push(listingOf(active, this.coolDownUs));
+      // Retry-After (expectedEndUs): an estimate already passed says nothing about when to ask again.
+      const nextUs = endsUs ?? untilUs;
       if (nextUs !== null && nextUs > atUs && (latestUntilUs === null || nextUs > latestUntilUs)) latestUntilUs = nextUs;
     }
     return { count, listed, latestUntilUs };

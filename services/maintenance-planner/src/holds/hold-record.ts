@@ -36,15 +36,11 @@ export interface HoldRow {
 }
 
 /**
- * The last instant a hold can stop a run from starting: its release when one is due (a cleared surge in its cool-down is in force until
- * then), a manual hold's end; none for a surge still under way, whose until is an estimate a surge.updated or the sweep may move later,
- * nor for a declaration before its clearance comes, which the gate keeps in force until then (knownEnd says when it will end).
+ * In SQL, of the hold row `hold` (its table's name or alias), the last instant a hold can stop a run from starting, as far as the row
+ * says it: its release when one is due (a cleared surge in its cool-down is in force until then), a manual hold's end; NULL for a surge
+ * still under way, whose until is an estimate a surge.updated or the sweep may move later, and for a declaration before its clearance
+ * comes, which ends a cool-down after its until (knownEnd; the gate adds HOLD_COOLDOWN_MINUTES where it reads this).
  */
-export function stopsRunsUntil(hold: Pick<HoldRow, 'source' | 'until_at' | 'release_due_at'>): Date | null {
-  return hold.release_due_at ?? (hold.source === 'manual' ? hold.until_at : null);
-}
-
-/** stopsRunsUntil in SQL, of the hold row `hold` (its table's name or alias): NULL for a hold with no such end yet. */
 export const stopsRunsUntilSql = (hold: string): string => `COALESCE(${hold}.release_due_at, CASE WHEN ${hold}.source = 'manual' THEN ${hold}.until_at END)`;
 
 /**

@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, surgeHoldReason, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -207,16 +207,28 @@ export class HoldsService implements BeforeApplicationShutdown {
     return hold;
   }
 
-  /** A surge.updated moves the hold's end; the new period is fanned out and announced. A hold released since it was read is left as it is. */
-  async extend(tx: EntityManager, hold: HoldRow, until: Date | null, update: { severity?: HoldRow['severity']; evidence?: SurgeEvidence; cause: HoldfastEvent }): Promise<void> {
+  /**
+   * A surge.updated: the hold takes the surge's end, severity, evidence and reason (`surgeReason`), and the new period is fanned
+   * out, the windows it newly holds told window.held. hold.placed (extended) re-announces the hold only when its end moved or its
+   * severity rose, what its owners may act on: an alert firing again as it was, or at a lower severity, tells them nothing new. A hold
+   * released since it was read is left as it is.
+   */
+  async extend(
+    tx: EntityManager,
+    hold: HoldRow,
+    until: Date | null,
+    update: { severity?: HoldRow['severity']; evidence?: SurgeEvidence; surgeReason?: string; cause: HoldfastEvent },
+  ): Promise<void> {
     const now = this.clock.now();
     const coveredUntil = this.coverage({ ...hold, until_at: until }, now);
+    const reason = update.surgeReason === undefined ? null : surgeHoldReason(hold.regions[0], update.surgeReason);
     await tx.query(LOCK_HOLD_SET_TO_PLACE);
     const [row] = rowsOf<HoldRow>(
       await tx.query(
-        `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence)
+        `UPDATE hold SET until_at = $2, covered_until = GREATEST(covered_until, $3), severity = COALESCE($4, severity), evidence = COALESCE($5, evidence),
+            reason = COALESCE($6, reason), surge_reason = COALESCE($7, surge_reason)
           WHERE id = $1 AND released_at IS NULL RETURNING ${HOLD_COLUMNS}`,
-        [hold.id, until, coveredUntil, update.severity ?? null, update.evidence ?? null],
+        [hold.id, until, coveredUntil, update.severity ?? null, update.evidence ?? null, reason, update.surgeReason ?? null],
       ),
     );
     if (!row) return;
@@ -224,6 +236,10 @@ export class HoldsService implements BeforeApplicationShutdown {
     await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: causeActor(hold.source, hold.cause_id), causeEventId: update.cause.id, details: { until } });
     await auditOccurrences(tx, row.id, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
     const windows = await this.announcer.load(tx, touched);
+    if (row.until_at?.getTime() === hold.until_at?.getTime() && !severityRose(hold.severity, row.severity)) {
+      await this.announcer.publish(tx, this.announcer.windowHeldEvents(row, windows, this.eventOptions(row.regions[0], update.cause)));
+      return;
+    }
     const extended = createEvent(
       'hold.placed',
       {
@@ -788,6 +804,11 @@ export class HoldsService implements BeforeApplicationShutdown {
     return { ...this.eventOptions(hold.regions[0]), ...chain };
   }
 }
+
+const SEVERITY_RANK: Record<NonNullable<HoldRow['severity']>, number> = { minor: 1, major: 2, critical: 3 };
+
+/** Whether a hold's severity rose from `before` to `after` (none is below any). */
+const severityRose = (before: HoldRow['severity'], after: HoldRow['severity']): boolean => (after ? SEVERITY_RANK[after] : 0) > (before ? SEVERITY_RANK[before] : 0);
 
 /** How many of a hold's overrides its resource lists: a hold over a whole region may let hundreds of runs through. */
 export const HOLD_OVERRIDES_SHOWN = 100;

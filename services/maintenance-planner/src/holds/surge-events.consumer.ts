@@ -68,7 +68,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
     if (!hold) return this.started(surge, tx);
     if (hold.released_at || hold.cleared_at) return;
     const until = surge.data.expectedEndAt ? new Date(surge.data.expectedEndAt) : null;
-    await this.holds.extend(tx, hold, until, { severity: surge.data.severity, evidence: surge.data.evidence, cause: surge });
+    await this.holds.extend(tx, hold, until, { severity: surge.data.severity, evidence: surge.data.evidence, surgeReason: surge.data.reason, cause: surge });
   }
 
   private async cleared(surge: HoldfastEvent<'surge.cleared'>, tx: EntityManager): Promise<void> {

@@ -34,7 +34,7 @@ export function ruleGivesRunFrom(
   }
 }
 
-/** A hold's own end (stopsRunsUntil): a cleared surge's due release, a manual hold's until; none else. */
+/** A hold's own end (stopsRunsUntilSql): a cleared surge's due release, a manual hold's until; none else. */
 const HOLD_END = stopsRunsUntilSql('hold');
 
 /**

@@ -1,8 +1,9 @@
-import { actorOf, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, EntityTagInterceptor, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
+import { actorOf, ApiProblemResponse, ApiZodBody, ApiZodQuery, assertActsFor, assertMayAssignTo, Created, CurrentPrincipal, EntityTagInterceptor, IF_MATCH_HEADER, type Principal, RequireScope, RETRY_AFTER_HEADER, UuidParamPipe, ZodBodyPipe, ZodQueryPipe, ZodValuePipe } from '@holdfast/service-kit';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { LET_THROUGH_HEADER, LET_THROUGH_HEADER_DOCUMENT, NOTICE_HEADER } from '../gate/gate.service';
+import { HeldProblemSchema } from '../gate/held-problem.schema';
 import { EXPLANATION_ANSWER, SUGGESTIONS_ANSWER, type WindowExplanation, type WindowSuggestions } from './explanation-view.schema';
 import { ExplanationService } from './explanation.service';
 import { mayOverride, requireOverrideScope, requirePolicyScope } from './override-scope';
@@ -19,6 +20,7 @@ import {
   type UpdateWindowRequest,
 } from './window-request.schema';
 import { OCCURRENCE_ANSWER, OCCURRENCE_PAGE, OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE, type OccurrencePage } from './window-view.schema';
+import { WindowInHoldProblemSchema } from './window-in-hold-problem.schema';
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
@@ -43,7 +45,7 @@ export class WindowsController {
   @RequireScope('windows:write')
   @UseInterceptors(EntityTagInterceptor)
   @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run', schema: WINDOW_ANSWER, entityTag: true })
-  @ApiResponse({ status: 409, description: IN_HOLD })
+  @ApiProblemResponse({ status: 409, description: IN_HOLD, problem: WindowInHoldProblemSchema, orOtherProblems: true })
   @ApiResponse({ status: 422, description: TOO_FAR })
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })
   @ApiZodBody(CreateWindowSchema)
@@ -77,7 +79,12 @@ export class WindowsController {
   @ApiHeader({ name: 'If-Match', required: false, description: `the ETag you read ("3"; W/"3", a list such as "2", "3", or * for any version); or "version" in the body` })
   @ApiOperation({ summary: 'Change a window; a stale If-Match gets 412, a stale body version 409, each with currentVersion' })
   @ApiOkResponse({ description: 'The window changed; ETag: its new version', schema: WINDOW_ANSWER })
-  @ApiResponse({ status: 409, description: `stale-version: the body's version is not the window's (currentVersion); window-cancelled; ${IN_HOLD}` })
+  @ApiProblemResponse({
+    status: 409,
+    description: `stale-version: the body's version is not the window's (currentVersion); window-cancelled; ${IN_HOLD}`,
+    problem: WindowInHoldProblemSchema,
+    orOtherProblems: true,
+  })
   @ApiResponse({ status: 422, description: TOO_FAR })
   @ApiResponse({ status: 428, description: 'version-required: neither If-Match nor a body version says which version the change is made against' })
   @ApiZodBody(UpdateWindowSchema)
@@ -169,8 +176,13 @@ export class WindowsController {
     description:
       'occurrence-not-startable: it never can (in progress, completed, missed, or cancelled, with its window or when the window moved; occurrenceStatus says which); occurrence-not-due: it is planned further ahead than OCCURRENCE_EARLY_START_MINUTES; run-awaits-new-slot: held past its start by holds that have all ended, before the sweep marks it needs-reschedule (after that sweep, started by its number, it runs anyway)',
   })
-  @ApiResponse({ status: 423, description: 'held: problem document listing the holds on it, as the gate gives it; Retry-After header (seconds from now to the latest release due or end)', headers: RETRY_AFTER_HEADER })
-  @ApiResponse({ status: 503, description: 'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, as the gate says it; or dependency-unavailable', headers: RETRY_AFTER_HEADER })
+  @ApiProblemResponse({
+    status: 423,
+    problem: HeldProblemSchema,
+    description: 'held: problem document listing the holds on it, as the gate gives it; Retry-After header (seconds from now to the latest release due or end)',
+    headers: RETRY_AFTER_HEADER,
+  })
+  @ApiResponse({ status: 503, description: 'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or the planner is catching up on region.surges.v1 after its start or a rebalance, as the gate says it; or dependency-unavailable', headers: RETRY_AFTER_HEADER })
   async start(
     @Param('id', UuidParamPipe) id: string,
     @Param('n', new ZodValuePipe(z.coerce.number().pipe(OccurrenceNumberSchema))) n: number,

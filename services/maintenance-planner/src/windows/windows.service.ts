@@ -13,7 +13,7 @@ import type { PlannerSettings } from '../config/planner-settings';
 import { GateService } from '../gate/gate.service';
 import { HoldAnnouncer, type AutomaticMove, type TouchedOccurrence } from '../holds/hold-announcer';
 import { type LinkInForce, linksInForce, refreshWindowStatus, rowsOf } from '../holds/hold-fanout.sql';
-import { endOfHeld, heldThrough, heldUntil, HOLD_COLUMNS, knownEnd, LOCK_HOLD_SET_TO_PLAN, stopsRunsUntil, type HoldRow } from '../holds/hold-record';
+import { endOfHeld, heldThrough, heldUntil, HOLD_COLUMNS, knownEnd, LOCK_HOLD_SET_TO_PLAN, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
 import { LocalTimes } from '../regions/local-times';
@@ -411,7 +411,7 @@ export class WindowsService {
     for (const hold of holds) {
       // A window not told held yet by a large hold is told nothing of it.
       const untold = await this.holds.heldStillOwed(tx, hold, row.id);
-      // Every run not yet over from the hold's start to its end (stopsRunsUntil: an open-ended one has none),
+      // Every run not yet over from the hold's start to its end (knownEnd, as the gate ends it: a surge under way has none),
       // not only those it reaches now: the override row is written first and a later fan-out of the
       // same hold (an extension) leaves it as it is. An overridden link does not hold, so the
       // occurrence reads scheduled unless another hold holds it. A link a change let go (a run an exdate
@@ -454,7 +454,7 @@ export class WindowsService {
             actor,
             reason,
             occurrence,
-            stopsRunsUntil(hold),
+            knownEnd(hold, this.config.settings.holdCooldownMs),
             broughtIn,
             ...heldTimes(broughtIn ? which.heldAlready : undefined, hold.id),
             judgedNow?.dueBy ?? null,
@@ -505,6 +505,8 @@ export class WindowsService {
     return this.dataSource.transaction(async (tx) => {
       const row = await this.row(tx, id, true);
       if (row.cancelled) throw await windowCancelled(tx, id, 'no hold stops it and there is nothing to override');
+      // A run it does not have is not found, whatever holds the window: "not held" would send its caller to start it.
+      if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
       // The gate never stops such a window: an override would record and announce letting through what nothing held.
       if (row.surge_policy !== 'hold') {
         throw new DomainError('not-held', 409, `Window ${id} has surge policy ${row.surge_policy}: no hold stops it (the gate lets it start), so there is nothing to override. Start it as planned.`, {
@@ -512,15 +514,15 @@ export class WindowsService {
         });
       }
       const now = this.clock.now();
-      // As at the gate: a surge's hold is in force until its release is due, past its expected end too; a manual one until its until.
+      // As at the gate: a surge's hold is in force until its release is due, past its expected end too; a manual one until its until;
+      // a declaration's until its until and the cool-down after it ($4: that much before now), its clearance come or not.
       const holds = (await tx.query(
         `SELECT DISTINCT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')} FROM hold
           WHERE hold.released_at IS NULL AND ($1::boolean OR hold.regions && $2::text[]) AND (hold.source <> 'manual' OR hold.until_at IS NULL OR hold.until_at > $3)
-            AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)`,
-        [row.footprint_global, row.footprint_regions, now],
+            AND (hold.source <> 'declaration' OR hold.until_at IS NULL OR hold.until_at > $4) AND (hold.release_due_at IS NULL OR hold.release_due_at > $3)`,
+        [row.footprint_global, row.footprint_regions, now, new Date(now.getTime() - this.config.settings.holdCooldownMs)],
       )) as HoldRow[];
       if (holds.length === 0) throw new DomainError('not-held', 409, `Window ${id} is not under any active hold: nothing to override. Start it as planned.`);
-      if (occurrence !== undefined) await this.occurrence(tx, id, occurrence);
       const judgedNow = { dueBy: new Date(now.getTime() + this.config.settings.earlyStartMs) };
       const { events, letThrough } = await this.overrideHolds(tx, row, holds, reason, actor, occurrence ?? 'every-run', judgedNow);
       if (letThrough.length === 0) {
