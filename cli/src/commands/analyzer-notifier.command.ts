@@ -1,6 +1,6 @@
 import { CliError, ExitCode, MissingInputError, UsageError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
-import type { operations as NotifierOperations } from '../client/generated/notifier';
+import type { components as NotifierComponents, operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, problemText, reach, shownOnceBefore, type FieldFlags } from '../client/holdfast-api';
 import { bodyFrom, firstArgument, flagOneOf, idArgument, idFlag, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
@@ -12,6 +12,7 @@ import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
 
 type SurgeQuery = NonNullable<AnalyzerOperations['SurgesController_list']['parameters']['query']>;
+type DeliveryWait = NotifierComponents['schemas']['DeliveryWait'];
 type DeliveryQuery = NonNullable<NotifierOperations['DeliveriesController_list']['parameters']['query']>;
 type SecretRotation = NonNullable<NotifierOperations['SubscriptionsController_rotateSecret']['requestBody']>['content']['application/json'];
 // The file is the API's body as the notifier documents it: typed as that, the notifier checks it.
@@ -76,21 +77,30 @@ interface DeliveryView {
   recordedAt: string;
   deliveredAt: string | null;
   attemptLog: AttemptView[];
-  /** What holds a pending delivery past its due time: its target's open circuit, until its next try. */
-  waitingOn?: { cause: string; nextTryAt: string } | null;
+  /** What holds a pending delivery past its due time: its target's circuit, or an earlier delivery of its key, until when. */
+  waitingOn?: DeliveryWait | null;
 }
 
-/** What holds a delivery, as its status says it: to the second, since a circuit resets in seconds (30 by default). */
-const WAITS: Record<string, (at: string) => string> = {
-  'open-circuit': (at) => `circuit open, next try ${at}`,
-  'circuit-probe': (at) => `circuit probe out, answer by ${at}`,
-};
+/**
+ * What holds a delivery, as its status says it: to the second, since a circuit resets and a lease ends within a minute (30
+ * and 60 seconds by default). Undefined for a cause a later notifier adds, whose delivery then reads as its status alone.
+ */
+function waitOf(wait: DeliveryWait): string | undefined {
+  const at = `${wait.nextTryAt.slice(11, 19)} UTC`;
+  switch (wait.cause) {
+    case 'open-circuit':
+      return `circuit open, next try ${at}`;
+    case 'circuit-probe':
+      return `circuit probe out, answer by ${at}`;
+    case 'earlier-delivery':
+      return `waits for delivery ${wait.deliveryId}: ${wait.deliveryStatus === 'sending' ? `sending, lease ends ${at}` : `pending, next try ${at}`}`;
+  }
+}
 
 /** A delivery's status, with what holds it when something does (a waiting delivery otherwise reads as one about to go). */
 const statusOf = (delivery: DeliveryView): string => {
-  const wait = delivery.waitingOn;
-  const said = wait && WAITS[wait.cause];
-  return said ? `${delivery.status} (${said(`${wait.nextTryAt.slice(11, 19)} UTC`)})` : delivery.status;
+  const said = delivery.waitingOn && waitOf(delivery.waitingOn);
+  return said ? `${delivery.status} (${said})` : delivery.status;
 };
 
 // The notifier words turning a subscription on for HTTP, in why it turned one off and in the error of each delivery that waits for it.

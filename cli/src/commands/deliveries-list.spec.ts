@@ -40,6 +40,20 @@ describe('holdfast deliveries list', () => {
     expect(second).toMatch(/ pending +3 /);
   });
 
+  it('says of a delivery queued behind an earlier one of its key which one, how that one stands and until when', async () => {
+    const earlier = '0190e0c8-0000-7000-8000-0000000000d5';
+    const behindSending = { cause: 'earlier-delivery', deliveryId: earlier, deliveryStatus: 'sending', nextTryAt: '2026-12-07T14:03:10.000Z', reason: 'waits for the earlier one' };
+    const behindPending = { ...behindSending, deliveryStatus: 'pending', nextTryAt: '2026-12-07T14:05:00.000Z' };
+    const notifier = await standInService(() => ({
+      body: { items: [delivery('0190e0c8-0000-7000-8000-0000000000d6', behindSending), delivery('0190e0c8-0000-7000-8000-0000000000d7', behindPending)], nextCursor: null },
+    }));
+    const { io, said } = specIo();
+    expect(await run(['deliveries', '--notifier-url', notifier.url], io)).toBe(ExitCode.ok);
+    const [first, second] = said.out.split('\n').slice(2);
+    expect(first).toContain(`pending (waits for delivery ${earlier}: sending, lease ends 14:03:10 UTC)`);
+    expect(second).toContain(`pending (waits for delivery ${earlier}: pending, next try 14:05:00 UTC)`);
+  });
+
   it('says to whom each went, by its subscription, and how to turn on one it waits for from the CLI', async () => {
     const waiting = { ...delivery('0190e0c8-0000-7000-8000-0000000000d4', null), status: 'dead', lastError: `not sent: subscription ${SUBSCRIPTION} is turned off; it is sent once the subscription is turned on (PATCH {"enabled": true})` };
     const notifier = await standInService(() => ({ body: { items: [waiting], nextCursor: null } }));

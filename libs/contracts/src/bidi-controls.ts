@@ -21,6 +21,7 @@ const CONTROL_NAMES: Record<string, string> = {
 };
 
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+const EVERY_BIDI_CONTROL = new RegExp(BIDI_CONTROL.source, 'g');
 const POP_ISOLATE = '\u2069';
 const WHAT_TO_DO = 'remove it: right-to-left text (Persian, Arabic, Hebrew) needs no control characters, and the marks U+200E and U+200F are taken';
 
@@ -47,6 +48,13 @@ export function bidiControlRefusal(text: string): string | undefined {
   const unclosed = openIsolates[0];
   return `holds ${named([...text][unclosed - 1])} at character ${unclosed} that no U+2069 closes, which reorders whatever is shown after the text; ${WHAT_TO_DO}`;
 }
+
+/**
+ * The text without its embeddings, overrides and isolates (the marks and every letter kept), for text
+ * Holdfast must take as it comes but shows to people: refusing an alert for its annotations would
+ * lose its hold.
+ */
+export const withoutBidiControls = (text: string): string => text.replace(EVERY_BIDI_CONTROL, '');
 
 /**
  * The check every free-text request field carries (`z.string().max(200).check(BidiSafeText)`):

@@ -1,6 +1,6 @@
 export * from './topics';
 export * from './coded-error';
-export { BidiSafeText, bidiControlRefusal } from './bidi-controls';
+export { BidiSafeText, bidiControlRefusal, withoutBidiControls } from './bidi-controls';
 export * from './consumer-groups';
 export * from './event-types';
 export * from './event-catalog';

@@ -306,6 +306,27 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     });
   });
 
+  it("takes an alert whose text holds bidirectional controls, leaving them out of its surge's reasons and keeping the Persian and the marks", async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    // An override and an isolate, as a crafted annotation would reorder the reason on the week page, in Slack or a webhook.
+    const labels = { region: 'AF', alertname: 'Regional\u202eTrafficHigh' };
+    const annotations = { summary: 'ترافیک افغانستان ۴ برابر\u200f \u202bshown reversed\u202c \u2067isolated' };
+    const firing = await action(await post('alertmanager', alertmanagerPayload('firing', labels, annotations), bearer));
+    expect(firing).toMatchObject({ action: 'started' });
+    // Sent again, it is the duplicate it was: its notification is told apart by the text as sent.
+    expect(await action(await post('alertmanager', alertmanagerPayload('firing', labels, annotations), bearer))).toMatchObject({ action: 'duplicate' });
+    const resolved = alertmanagerPayload('resolved', labels, annotations);
+    resolved.alerts[0].endsAt = 'soon\u202e';
+    expect(await action(await post('alertmanager', resolved, bearer))).toMatchObject({ action: 'cleared' });
+    await expectEventually(() => expect(eventsIn('AF').map((e) => e.type)).toEqual(['surge.started', 'surge.cleared']));
+    const reasonStarted = 'RegionalTrafficHigh firing in alertmanager: ترافیک افغانستان ۴ برابر\u200f shown reversed isolated';
+    expect(eventsIn('AF')[0].data).toMatchObject({ surgeId: firing.surgeId, reason: reasonStarted });
+    const reasonCleared = 'RegionalTrafficHigh resolved in alertmanager (its endsAt "soon" is not an RFC 3339 instant: cleared when the notification was received)';
+    expect(eventsIn('AF')[1].data).toMatchObject({ reason: reasonCleared });
+    const listed = (await (await service.fetch('/v1/surges?region=AF')).json()) as { items: unknown[] };
+    expect(listed.items).toEqual([expect.objectContaining({ reason: reasonStarted, clearedReason: reasonCleared })]);
+  });
+
   it('says when the sender left alerts out of a notification (max_alerts): in the answer, a warning naming the group and receiver, and a metric', async () => {
     const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const truncated = { ...alertmanagerPayload('firing', { region: 'SN' }), truncatedAlerts: 3 };

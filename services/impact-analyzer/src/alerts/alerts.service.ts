@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SurgeSeverity } from '@holdfast/contracts';
+import { withoutBidiControls, type SurgeSeverity } from '@holdfast/contracts';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
 import { prepared } from '@holdfast/database';
@@ -207,12 +207,16 @@ export class AlertsService {
           if (surge && overtaken.has(fingerprint)) return { fingerprint, region, action: 'superseded' as const, surgeId: surge.id };
           if (!surge) return { fingerprint, region, action: 'nothing-active' as const, surgeId: null };
           active.cleared(surge);
-          await this.surges.clear(transaction, surge, ...this.resolution(sender, name, fingerprint, alert.endsAt, receivedAt), trace);
+          const [endedAt, why] = this.resolution(sender, name, fingerprint, alert.endsAt, receivedAt);
+          await this.surges.clear(transaction, surge, endedAt, withoutBidiControls(why), trace);
           return { fingerprint, region, action: 'cleared' as const, surgeId: surge.id };
         }
         // An alert applied had a startsAt to read: its text, as the sender wrote it, names it in the warning.
         const started = this.surgeStart(sender, name, fingerprint, alert.startsAt ?? startsAt.toISOString(), startsAt, receivedAt);
-        const reason = `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`;
+        // The alert's own text is taken as sent (refused, the alert would hold nothing), but shown without controls that reorder it.
+        const reason = withoutBidiControls(
+          `${name} firing in ${sender}${started.note}${alert.annotations.summary ? `: ${alert.annotations.summary}` : alert.annotations.description ? `: ${alert.annotations.description}` : ''}`,
+        );
         if (surge) {
           active.set(await this.surges.update(transaction, surge, { severity: severityOf(alert.labels), reason }, trace));
           return { fingerprint, region, action: 'updated' as const, surgeId: surge.id };
