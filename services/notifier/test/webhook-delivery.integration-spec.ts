@@ -84,9 +84,11 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     const hold = holdPlaced(['DE']);
     await suite.publisher.publish(hold);
 
+    // Time moves on only between attempts: moved past an attempt's lease while it is in flight, the delivery is taken again and that attempt recorded as interrupted.
     await expectEventually(async () => {
-      clock.advance(10 * 60_000);
-      expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`)).toHaveLength(1);
+      const [delivery] = await suite.notifier.deliveries(`subscriptionId=${id}`);
+      if (delivery?.status === 'pending') clock.advance(10 * 60_000);
+      expect(delivery?.status).toBe('dead');
     });
     const [dead] = await suite.notifier.deliveries(`subscriptionId=${id}&status=dead`);
     expect(dead.attemptLog.map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'dead']);
