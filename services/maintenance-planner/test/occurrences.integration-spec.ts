@@ -40,7 +40,7 @@ describe('maintenance-planner: runs across windows, a page a request', () => {
   const named = (list: Run[]) => list.map((run) => `${Object.keys(windows).find((name) => windows[name] === run.windowId)}#${run.number}`);
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0', OCCURRENCE_EARLY_START_MINUTES: '45' } });
     const issue = async (name: string, team: string, scopes: string[]) => {
       const answer = await api('POST', '/v1/keys', { team, scopes, name });
       expect(answer.status, JSON.stringify(answer.body)).toBe(201);
@@ -101,6 +101,23 @@ describe('maintenance-planner: runs across windows, a page a request', () => {
       surgePolicy: 'hold',
       localTimes: [expect.objectContaining({ region: 'NP', zone: 'Asia/Kathmandu' })],
     });
+  });
+
+  it('says from when each run may be started, OCCURRENCE_EARLY_START_MINUTES before its start, in either list; null for one that never starts', async () => {
+    const all = await items('');
+    const run = (name: string, number = 1) => all.find((entry) => entry.windowId === windows[name] && entry.number === number)!;
+    expect(run('daily', 1)).toMatchObject({ status: 'scheduled', startsAt: '2026-08-01T10:00:00.000Z', startableFrom: '2026-08-01T09:15:00.000Z' });
+    // Held, it may start from then too, once its holds end or an override lets it through.
+    expect(run('nepal')).toMatchObject({ status: 'held', startsAt: '2026-08-02T10:00:00.000Z', startableFrom: '2026-08-02T09:15:00.000Z' });
+    expect(run('called-off')).toMatchObject({ status: 'cancelled', startableFrom: null });
+    const own = await api('GET', `/v1/windows/${windows.daily}/occurrences`);
+    expect(own.body.items.map((listed: Run) => [listed.number, listed.startableFrom])).toEqual([
+      [1, '2026-08-01T09:15:00.000Z'],
+      [2, '2026-08-02T09:15:00.000Z'],
+      [3, '2026-08-03T09:15:00.000Z'],
+      [4, '2026-08-04T09:15:00.000Z'],
+      [5, '2026-08-05T09:15:00.000Z'],
+    ]);
   });
 
   it("filters by team, by the region a run can hurt (a global window's runs too), by status and by time range, as the windows list and a window's runs list do", async () => {

@@ -100,8 +100,8 @@ describe('maintenance-planner: an override racing the release of the hold it let
     await db.transaction(async (tx) => {
       expect(await holds.release(tx, hold, 'network-ops/key-1', 'polls closed')).toBe(true);
       overriding = override(windowId);
-      // The override waits on a row this release wrote or locked, until it commits.
-      await expectEventually(async () => expect(await waitingOnRows()).toBe(1));
+      // The override waits at the hold set's lock, which this release holds until it commits.
+      await expectEventually(async () => expect(await waitingOnAdvisory()).toBe(1));
     });
     const overridden = await overriding!;
 
@@ -129,7 +129,8 @@ describe('maintenance-planner: an override racing the release of the hold it let
       // The override has let the run through and written its window.released, and waits to write it to the outbox.
       await expectEventually(async () => expect(await waitingOnAdvisory()).toBe(1));
       releasing = api('POST', `/v1/holds/${holdId}/release`, { reason: 'polls closed' });
-      await expectEventually(async () => expect(await waitingOnRows()).toBe(1));
+      // The release waits at the hold set's lock, which the override holds (shared) until it commits.
+      await expectEventually(async () => expect(await waitingOnAdvisory()).toBe(2));
     } finally {
       await unlockWindowKey(windowId);
     }

@@ -20,9 +20,9 @@ interface Answer {
  * commits, it is the narrower case of an override racing a release: the window's lock, which the release never took,
  * does not order the two. Before, the release let go of the link the horizon step made and the override revived it,
  * answering 200 and announcing hold.overridden after hold.released and the window released twice. The horizon step now
- * waits for the release at the hold set's lock and finds the hold released. The release is stopped before its windows'
- * lock by a lock of the spec's on the window it does hold, and runs in a transaction of the spec's own, left open, while
- * the override is sent.
+ * waits for the release at the hold set's lock and finds the hold released; so does the override. The release is stopped
+ * before its windows' lock by a lock of the spec's on the window it does hold, and runs in a transaction of the spec's own,
+ * left open, while the override is sent.
  */
 describe("maintenance-planner: a window linked to a hold while the hold's release goes on", () => {
   let service: ServiceUnderTest;
@@ -102,8 +102,8 @@ describe("maintenance-planner: a window linked to a hold while the hold's releas
       released = db.transaction(async (tx) => {
         expect(await holds.release(tx, hold, 'network-ops/key-1', 'polls closed')).toBe(true);
         overriding = api('POST', `/v1/windows/${daily}/override`, { reason: 'the certificate expires today' });
-        // The override waits on a row this release wrote, or runs to its end first.
-        await expectEventually(async () => expect((await waitingOnRows()) === 1 || (await settled(overriding!))).toBe(true));
+        // The override waits at the hold set's lock, which this release holds, as the horizon step does, or runs to its end first.
+        await expectEventually(async () => expect((await waitingOnAdvisory()) === 2 || (await settled(overriding!))).toBe(true));
       });
       // The release has marked the hold released and waits for the window it holds.
       await expectEventually(async () => expect(await waitingOnRows()).toBe(1));

@@ -42,8 +42,9 @@ const microseconds = (column: string) => `(extract(epoch FROM ${column}) * 10000
 const GATE_QUERY = `
   SELECT v.version::text AS version,
          w.id IS NOT NULL AS found, w.status = 'cancelled' AS cancelled, run.number AS run_number,
-         -- Named, a run held past its start by holds all ended by $3, the sweep not come to release them: it waits for a new slot.
-         $4::int IS NOT NULL AND ${awaitsNewSlotAt('run', '$3')} AS named_awaits_new_slot,
+         -- Named, a run held past its start by holds all ended by $3 (a declaration's a cool-down, $5, after its until), the sweep not
+         -- come to release them: it waits for a new slot.
+         $4::int IS NOT NULL AND ${awaitsNewSlotAt('run', '$3', '$5')} AS named_awaits_new_slot,
          -- A scheduled run's start, in epoch microseconds as the holds' (exact in a float8): before it is due, only a hold reaching it stops it.
          CASE WHEN run.status = 'scheduled' THEN (extract(epoch FROM run.starts_at) * 1000000)::float8 END AS scheduled_start_us,
          w.footprint_global AS global, w.footprint_regions AS regions, w.surge_policy = 'hold' AS holdable, w.surge_policy = 'notify-only' AS notify_only,
@@ -73,7 +74,7 @@ const GATE_QUERY = `
         (SELECT 0 AS choice, o.window_id, o.number, o.status, o.starts_at FROM occurrence o WHERE o.window_id = w.id AND o.number = $4::int)
         UNION ALL
         (SELECT 1, o.window_id, o.number, o.status, o.starts_at FROM occurrence o
-          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held') AND NOT ${awaitsNewSlotAt('o', '$3')} ORDER BY o.starts_at LIMIT 1)
+          WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status IN ('scheduled', 'held') AND NOT ${awaitsNewSlotAt('o', '$3', '$5')} ORDER BY o.starts_at LIMIT 1)
         UNION ALL
         (SELECT 2, o.window_id, o.number, o.status, o.starts_at FROM occurrence o
           WHERE $4::int IS NULL AND o.window_id = w.id AND o.ends_at > $3 AND o.status = 'in-progress' ORDER BY o.starts_at LIMIT 1)
@@ -196,7 +197,11 @@ export class GateService {
     const regions = query.windowId ? null : this.holds.knownRegions(query.regions ?? []);
     const kept = this.holdSet;
     // A named statement: each pooled connection plans it once, not on every question.
-    const { rows } = await this.pool.query<GateRow>({ name: 'planner-gate', text: GATE_QUERY, values: [kept?.version ?? null, query.windowId ?? null, at, query.occurrence ?? null] });
+    const { rows } = await this.pool.query<GateRow>({
+      name: 'planner-gate',
+      text: GATE_QUERY,
+      values: [kept?.version ?? null, query.windowId ?? null, at, query.occurrence ?? null, this.config.settings.holdCooldownMs],
+    });
     const [row] = rows;
     // The statement sends the holds only when the kept ones are not current; a question answered
     // while another reloads keeps the set its own statement vouched for.
@@ -215,7 +220,7 @@ export class GateService {
     // any slot): read only when the statement found no run in question, which is rare. Judged at the instant asked: a
     // what-if past the last run has none left then, though it has one now (it said 200, the gate asked then 409).
     // A run named that waits so, its holds ended by time before the sweep released them, is refused as the gate refuses it unnamed.
-    const question = { at, now, sweepIntervalMs: this.config.settings.sweepIntervalMs };
+    const question = { at, now, sweepIntervalMs: this.config.settings.sweepIntervalMs, coolDownMs: this.config.settings.holdCooldownMs };
     const ended =
       query.windowId && row.run_number === null
         ? await noRunLeft(this.dataSource, query.windowId, question)
@@ -364,12 +369,12 @@ export class GateService {
     const rows = (await db.query(
       `SELECT hold.id, hold.regions, hold.reason, hold.source, hold.from_at, hold.until_at, hold.release_due_at FROM hold_occurrence l JOIN hold ON hold.id = l.hold_id
         WHERE l.window_id = $1 AND l.number = $2 AND l.kind = 'held' AND l.released_at IS NULL AND l.overridden_by IS NULL
-          AND COALESCE(${stopsRunsUntilSql('hold')}, CASE WHEN hold.source = 'declaration' THEN hold.until_at + $4 * interval '1 millisecond' END, 'infinity') > $3
+          AND COALESCE(${stopsRunsUntilSql('hold', '$4')}, 'infinity') > $3
         ORDER BY coalesce(hold.release_due_at, hold.until_at) NULLS LAST, hold.placed_at`,
       [windowId, number, at, this.config.settings.holdCooldownMs],
     )) as { id: string; regions: string[]; reason: string; source: string; from_at: Date; until_at: Date | null; release_due_at: Date | null }[];
     // Its holds ended by time, the sweep not come: it waits for a new slot, as the gate said (or would have, asked after they ended).
-    if (rows.length === 0) return namedRunAwaitsNewSlot(db, windowId, number, { at, now: at, sweepIntervalMs: this.config.settings.sweepIntervalMs });
+    if (rows.length === 0) return namedRunAwaitsNewSlot(db, windowId, number, { at, now: at, sweepIntervalMs: this.config.settings.sweepIntervalMs, coolDownMs: this.config.settings.holdCooldownMs });
     const microsecondsOf = (instant: Date | null) => (instant === null ? null : instant.getTime() * 1000);
     const linked = rows.map<ActiveHold>((hold) => ({
       id: hold.id,

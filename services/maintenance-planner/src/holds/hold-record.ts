@@ -36,12 +36,13 @@ export interface HoldRow {
 }
 
 /**
- * In SQL, of the hold row `hold` (its table's name or alias), the last instant a hold can stop a run from starting, as far as the row
- * says it: its release when one is due (a cleared surge in its cool-down is in force until then), a manual hold's end; NULL for a surge
- * still under way, whose until is an estimate a surge.updated or the sweep may move later, and for a declaration before its clearance
- * comes, which ends a cool-down after its until (knownEnd; the gate adds HOLD_COOLDOWN_MINUTES where it reads this).
+ * In SQL, of the hold row `hold` (its table's name or alias), the last instant a hold can stop a run from starting, as its end known
+ * ahead says it (endKnownAhead): its release when one is due (a cleared surge in its cool-down is in force until then), a declaration's
+ * until and the cool-down after it (`coolDownMs`, an SQL expression: HOLD_COOLDOWN_MINUTES in milliseconds), its clearance come or not,
+ * a manual hold's until; NULL for a surge still under way, whose until is an estimate a surge.updated or the sweep may move later.
  */
-export const stopsRunsUntilSql = (hold: string): string => `COALESCE(${hold}.release_due_at, CASE WHEN ${hold}.source = 'manual' THEN ${hold}.until_at END)`;
+export const stopsRunsUntilSql = (hold: string, coolDownMs: string): string =>
+  `COALESCE(${hold}.release_due_at, CASE ${hold}.source WHEN 'manual' THEN ${hold}.until_at WHEN 'declaration' THEN ${hold}.until_at + ${coolDownMs} * interval '1 millisecond' END)`;
 
 /**
  * When a hold will let runs go, as far as is known ahead, in one unit for all (epoch milliseconds here, microseconds at the gate):

@@ -57,9 +57,9 @@ export const REPAIR_DANGLING_LINKS = `
  * links (links in force, any kind), then its debt, links, runs and outbox keys. A window's own transactions (an override, a
  * change, a cancel, a start) lock the window's row first and never a hold's row, so the two meet at the window, the one
  * waiting there holding only its hold's row and the hold set's keys (which a window's transaction takes before its window
- * or not at all): no cycle. A window's transaction that links runs to holds (a plan, a change, the horizon step) waits for
- * the release at the hold set's lock, so no window gets a link to the hold after this lock has read them (one did, and an
- * override of it revived the link the release let go).
+ * or not at all): no cycle. A window's transaction that links runs to holds (a plan, a change, an override, the horizon
+ * step) waits for the release at the hold set's lock, so no window gets a link to the hold after this lock has read them
+ * (one did, and an override of it revived the link the release let go; an override linked a run waiting for a new slot).
  * Before, an override waiting on a link the release let go revived it at the release's commit and told the window
  * released a second time, and a release refreshing a window's status while a window's transaction waited on its links
  * deadlocked. KEY SHARE, the weakest lock: status refreshes (another release, the sweep's repair, missed runs) do not

@@ -62,12 +62,13 @@ describe('the gate refusal of a window with no run to start', () => {
     waiting_starts_at: new Date('2026-08-01T10:36:00Z'),
     waiting_ends_at: new Date('2026-08-01T10:38:00Z'),
     waiting_proposed_slot: null,
+    waiting_uncleared_hold: null,
     waiting_count: 1,
   };
 
   it('names the suggestions and the change that moves a waiting run when no slot was proposed for it', async () => {
     const now = new Date('2026-08-01T11:00:00Z');
-    const refusal = await noRunLeft({ query: () => Promise.resolve([waitingUnproposed]) }, WINDOW, { at: now, now, sweepIntervalMs: 60_000 });
+    const refusal = await noRunLeft({ query: () => Promise.resolve([waitingUnproposed]) }, WINDOW, { at: now, now, sweepIntervalMs: 60_000, coolDownMs: 1_800_000 });
     expect(refusal).toMatchObject({ code: 'run-awaits-new-slot', status: 409, extensions: { waitingRun: { number: 1, proposedSlot: null }, windowVersion: 2 } });
     expect(refusal?.message).toContain(
       `The planner found no slot to propose: GET /v1/windows/${WINDOW}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${WINDOW} (startsAt, endsAt and "version": 2) and start the run it plans then.`,

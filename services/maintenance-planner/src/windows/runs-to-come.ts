@@ -34,23 +34,31 @@ export function ruleGivesRunFrom(
   }
 }
 
-/** A hold's own end (stopsRunsUntilSql): a cleared surge's due release, a manual hold's until; none else. */
-const HOLD_END = stopsRunsUntilSql('hold');
-
 /**
  * Whether run `run` (an occurrence's alias), stored scheduled, waits for a new slot at `at` (an SQL instant) though the sweep
  * has not released its holds yet: its start passed by then while a hold linked to it held it, and each hold linked to it
- * has ended by then by its own end (HOLD_END). Judged as the sweep leaves it (settleReleased: needs-reschedule), so the
- * gate does not say "allowed" in the gap between a hold's end and its release, nor a what-if past that end.
+ * has ended by then by its own end (stopsRunsUntilSql: a cleared surge's due release, a manual hold's until, a declaration's
+ * until and the cool-down after it, `coolDownMs` an SQL expression, its clearance come or not). Judged as the sweep leaves it
+ * (settleReleased: needs-reschedule), so the gate does not say "allowed" in the gap between a hold's end and its release, nor
+ * a what-if past that end.
  */
-export function awaitsNewSlotAt(run: string, at: string): string {
+export function awaitsNewSlotAt(run: string, at: string, coolDownMs: string): string {
+  const holdEnd = stopsRunsUntilSql('hold', coolDownMs);
   const links = `FROM hold_occurrence link LEFT JOIN hold ON hold.id = link.hold_id
       WHERE link.window_id = ${run}.window_id AND link.number = ${run}.number AND link.kind = 'held' AND link.released_at IS NULL
         AND link.overridden_by IS NULL AND ${stopsRun('link', run)}`;
   return `(${run}.status = 'scheduled' AND ${run}.starts_at <= ${at}
-    AND EXISTS (SELECT 1 ${links} AND ${HOLD_END} > ${run}.starts_at)
-    AND NOT EXISTS (SELECT 1 ${links} AND COALESCE(${HOLD_END}, 'infinity') > ${at}))`;
+    AND EXISTS (SELECT 1 ${links} AND ${holdEnd} > ${run}.starts_at)
+    AND NOT EXISTS (SELECT 1 ${links} AND COALESCE(${holdEnd}, 'infinity') > ${at}))`;
 }
+
+/**
+ * Of run `run` waiting so, stored scheduled, a declaration's hold holding it that the analyzer's clearance has not reached: the sweep
+ * releases it, and marks the run, only once that clearance comes (or a person releases it), not at its end by time.
+ */
+const unclearedDeclaration = (run: string) => `(SELECT hold.id FROM hold_occurrence link JOIN hold ON hold.id = link.hold_id
+      WHERE link.window_id = ${run}.window_id AND link.number = ${run}.number AND link.kind = 'held' AND link.released_at IS NULL AND link.overridden_by IS NULL
+        AND hold.source = 'declaration' AND hold.released_at IS NULL AND hold.release_due_at IS NULL ORDER BY hold.placed_at LIMIT 1)`;
 
 interface RunsLeftRow {
   version: number;
@@ -76,21 +84,30 @@ interface RunsLeftRow {
   waiting_starts_at: Date | null;
   waiting_ends_at: Date | null;
   waiting_proposed_slot: Slot | null;
+  /** A declaration's hold on that run, stored scheduled, whose clearance has not come (unclearedDeclaration). */
+  waiting_uncleared_hold: string | null;
   waiting_count: number;
 }
 
 /** What the 409 run-awaits-new-slot says of the run waiting. */
-type WaitingRow = Pick<RunsLeftRow, 'version' | 'waiting_number' | 'waiting_unmarked' | 'waiting_starts_at' | 'waiting_ends_at' | 'waiting_proposed_slot' | 'waiting_count'>;
+type WaitingRow = Pick<
+  RunsLeftRow,
+  'version' | 'waiting_number' | 'waiting_unmarked' | 'waiting_starts_at' | 'waiting_ends_at' | 'waiting_proposed_slot' | 'waiting_uncleared_hold' | 'waiting_count'
+>;
 
-/** The instant a gate question is about (`at`: now, or ahead), now, and how often the sweep that marks a run waiting passes (PLANNER_SWEEP_INTERVAL_SECONDS). */
+/**
+ * The instant a gate question is about (`at`: now, or ahead), now, how often the sweep that marks a run waiting passes
+ * (PLANNER_SWEEP_INTERVAL_SECONDS), and how long a declaration's hold lasts past its until (HOLD_COOLDOWN_MINUTES).
+ */
 export interface AskedAt {
   at: Date;
   now: Date;
   sweepIntervalMs: number;
+  coolDownMs: number;
 }
 
-/** A run waiting for a new slot at $2: marked so, or held past its start by holds ended by then (awaitsNewSlotAt). */
-const WAITING = (run: string) => `(${run}.status = 'needs-reschedule' OR ${awaitsNewSlotAt(run, '$2')})`;
+/** A run waiting for a new slot at $2: marked so, or held past its start by holds ended by then (awaitsNewSlotAt, the cool-down $4). */
+const WAITING = (run: string) => `(${run}.status = 'needs-reschedule' OR ${awaitsNewSlotAt(run, '$2', '$4')})`;
 
 /**
  * The 409 for a window with no run to start, asked when the gate finds no run in question (none
@@ -110,22 +127,23 @@ export async function noRunLeft(
   windowId: string,
   asked: AskedAt,
 ): Promise<DomainError | null> {
-  const { at, now } = asked;
+  const { at, now, coolDownMs } = asked;
   const [row] = (await source.query(
     `SELECT w.version, w.starts_at, w.ends_at, w.planned_zone, w.recurrence, w.exdates, w.expanded_until,
             EXISTS (SELECT 1 FROM occurrence o WHERE o.window_id = w.id
-                      AND (o.status = 'in-progress' OR (o.status = 'scheduled' AND NOT ${awaitsNewSlotAt('o', '$2')} AND (o.ends_at > $2 OR ${heldByActiveHold('o')})))) AS run_left,
+                      AND (o.status = 'in-progress' OR (o.status = 'scheduled' AND NOT ${awaitsNewSlotAt('o', '$2', '$4')} AND (o.ends_at > $2 OR ${heldByActiveHold('o')})))) AS run_left,
             last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at,
             coming.number AS coming_number, coming.ends_at AS coming_ends_at,
             waiting.number AS waiting_number, waiting.status = 'scheduled' AS waiting_unmarked, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at,
-            waiting.proposed_slot AS waiting_proposed_slot,
+            waiting.proposed_slot AS waiting_proposed_slot, waiting.uncleared_hold AS waiting_uncleared_hold,
             (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')}) AS waiting_count
        FROM maintenance_window w
        LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = w.id ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) last ON true
        LEFT JOIN LATERAL (SELECT o.number, o.ends_at FROM occurrence o WHERE o.window_id = w.id AND o.status = 'scheduled' AND o.ends_at > $3 ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) coming ON true
-       LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at, o.proposed_slot FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')} ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
+       LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at, o.proposed_slot, CASE WHEN o.status = 'scheduled' THEN ${unclearedDeclaration('o')} END AS uncleared_hold
+                            FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')} ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
       WHERE w.id = $1`,
-    [windowId, at, now],
+    [windowId, at, now, coolDownMs],
   )) as RunsLeftRow[];
   if (!row || row.run_left) return null;
   // Even with runs the rule gives later, not stored yet: a start now would run the waiting one, outside any slot.
@@ -176,10 +194,10 @@ export async function namedRunAwaitsNewSlot(
 ): Promise<DomainError | null> {
   const [row] = (await source.query(
     `SELECT w.version, o.number AS waiting_number, true AS waiting_unmarked, o.starts_at AS waiting_starts_at, o.ends_at AS waiting_ends_at,
-            o.proposed_slot AS waiting_proposed_slot, 1 AS waiting_count
+            o.proposed_slot AS waiting_proposed_slot, ${unclearedDeclaration('o')} AS waiting_uncleared_hold, 1 AS waiting_count
        FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id AND o.number = $3
-      WHERE w.id = $1 AND ${awaitsNewSlotAt('o', '$2::timestamptz')}`,
-    [windowId, asked.at, number],
+      WHERE w.id = $1 AND ${awaitsNewSlotAt('o', '$2::timestamptz', '$4')}`,
+    [windowId, asked.at, number, asked.coolDownMs],
   )) as WaitingRow[];
   return row ? runAwaitsNewSlot(windowId, row, asked, true) : null;
 }
@@ -188,7 +206,7 @@ export async function namedRunAwaitsNewSlot(
  * The 409 for a window whose run was held past its start and waits for a new slot, with no other to
  * start (or for that run named: `named`): the slot the planner proposed for it, if any, and the change of the window that takes one
  * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way. A run the sweep has not marked
- * yet has no slot proposed: the detail says when it will.
+ * yet has no slot proposed: the detail says when it will (for a declaration's hold, once its clearance comes).
  */
 function runAwaitsNewSlot(windowId: string, row: WaitingRow, { at, now, sweepIntervalMs }: AskedAt, named = false): DomainError {
   const number = row.waiting_number!;
@@ -201,8 +219,13 @@ function runAwaitsNewSlot(windowId: string, row: WaitingRow, { at, now, sweepInt
   // Its end still to come, "its time passed" would read as though the run were over.
   const passed = row.waiting_ends_at! > at ? `its start (${startsAt}, planned to end ${endsAt})` : `its time (${startsAt} to ${endsAt})`;
   const sweep = sweepIntervalMs > 0 ? `within PLANNER_SWEEP_INTERVAL_SECONDS (${sweepIntervalMs / 1000} s)` : 'when it runs (PLANNER_SWEEP_INTERVAL_SECONDS is 0: the periodic sweep is off)';
+  const uncleared = row.waiting_uncleared_hold;
+  // A declaration's hold is released at its clearance, which the analyzer's clock sends at its until: late, or never while it is down.
+  const marked = uncleared
+    ? `The planner marks the run needs-reschedule, and proposes a slot, when it releases declaration hold ${uncleared}: at the sweep after the impact-analyzer's clearance of the declared period reaches it (GET /v1/surges on the analyzer says whether its surge cleared), or at once if a person releases it (POST /v1/holds/${uncleared}/release)`
+    : `The planner proposes a slot at its next sweep, ${sweep} of the hold's end, marking the run needs-reschedule`;
   const take = row.waiting_unmarked
-    ? `The planner proposes a slot at its next sweep, ${sweep} of the hold's end, marking the run needs-reschedule; GET /v1/windows/${windowId}/suggestions gives the least harmful ones now: move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`
+    ? `${marked}; GET /v1/windows/${windowId}/suggestions gives the least harmful ones now: move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`
     : slot
       ? `The planner proposes ${slot.startsAt} to ${slot.endsAt}: take it with PATCH /v1/windows/${windowId} {"startsAt": "${slot.startsAt}", "endsAt": "${slot.endsAt}", "version": ${row.version}} and start the run it plans then.`
       : `The planner found no slot to propose: GET /v1/windows/${windowId}/suggestions gives the least harmful ones; move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`;

@@ -503,6 +503,9 @@ export class WindowsService {
 
   async override(id: string, reason: string, occurrence: number | undefined, actor: string) {
     return this.dataSource.transaction(async (tx) => {
+      // It links runs the hold never linked (a run waiting for a new slot): a release under way, which locks only the windows its
+      // hold links, is waited for here, before the window's row, as by a plan or a change, so it never meets the hold's links let go.
+      await tx.query(LOCK_HOLD_SET_TO_PLAN);
       const row = await this.row(tx, id, true);
       if (row.cancelled) throw await windowCancelled(tx, id, 'no hold stops it and there is nothing to override');
       // A run it does not have is not found, whatever holds the window: "not held" would send its caller to start it.
