@@ -163,6 +163,8 @@ interface ListedRun {
   number: number;
   status: string;
   startsAt: string;
+  /** From when windows start takes it (its start less OCCURRENCE_EARLY_START_MINUTES); a planner from before 2026-12-07 gives none. */
+  startableFrom?: string | null;
   localTimes?: { region: string; zone: string }[];
 }
 
@@ -191,14 +193,20 @@ async function runJudgedNow(context: CommandContext, windowId: string): Promise<
   if (run.status === 'in-progress') return { said: `its run ${run.number} is in progress`, notDue: false };
   const startsInMs = Date.parse(run.startsAt) - now;
   if (startsInMs <= 0) return { said: `its run ${run.number} is due`, notDue: false };
-  // The planner's early-start allowance is not in any answer: its setting is named, not guessed.
   const local = (run.localTimes ?? []).map((region) => `; ${region.region} ${localTime(run.startsAt, region.zone)}`).join('');
-  return {
-    said:
-      `its next run, ${run.number}, starts in ${formatDuration(startsInMs)} (${utcTime(run.startsAt)}${local}): ` +
-      `not due until OCCURRENCE_EARLY_START_MINUTES (the planner's setting) before then, and holdfast windows start ${windowId} refuses it until then`,
-    notDue: true,
-  };
+  const next = `its next run, ${run.number}, starts in ${formatDuration(startsInMs)} (${utcTime(run.startsAt)}${local}): `;
+  const refused = `and holdfast windows start ${windowId} refuses it until then`;
+  const startableFrom = typeof run.startableFrom === 'string' ? Date.parse(run.startableFrom) : NaN;
+  // A planner without startableFrom keeps its early-start allowance to itself: its setting is named, not guessed.
+  if (Number.isNaN(startableFrom)) return { said: `${next}not due until OCCURRENCE_EARLY_START_MINUTES (the planner's setting) before then, ${refused}`, notDue: true };
+  if (startableFrom <= now) return { said: `${next}due now (may start from ${utcTimeToTheSecond(startableFrom)})`, notDue: false };
+  return { said: `${next}not due until ${utcTimeToTheSecond(startableFrom)} (OCCURRENCE_EARLY_START_MINUTES before its start), ${refused}`, notDue: true };
+}
+
+/** An instant as utcTime writes it, with its seconds when it has any: an allowance in fractions of a minute starts a run between minutes. */
+function utcTimeToTheSecond(at: number): string {
+  const instant = new Date(at);
+  return instant.getUTCSeconds() === 0 ? utcTime(instant.toISOString()) : `${instant.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /** A run held past its time that waits for a new slot, as the planner's 409 run-awaits-new-slot names it. */

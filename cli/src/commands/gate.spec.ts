@@ -207,11 +207,12 @@ describe('holdfast gate for a window, allowed: which run it judged', () => {
   const WINDOW = '0190e0c8-0000-7000-8000-0000000000f5';
   // specIo's clock reads 2026-06-14T20:00:00Z.
   const NOW = '2026-06-14T20:00:00.000Z';
-  const listedRun = (number: number, status: string, startsAt: string, endsAt: string) => ({
+  const listedRun = (number: number, status: string, startsAt: string, endsAt: string, startableFrom?: string | null) => ({
     number,
     status,
     startsAt,
     endsAt,
+    ...(startableFrom !== undefined ? { startableFrom } : {}),
     heldBy: [],
     localTimes: [{ region: 'IR', zone: 'Asia/Tehran', startsAtLocal: '', endsAtLocal: '', offset: '+03:30' }],
   });
@@ -239,6 +240,41 @@ describe('holdfast gate for a window, allowed: which run it judged', () => {
       expect(said.err).toBe('');
     }
     expect(allowing.asked.map((asked) => asked.url)).toContain(`/v1/windows/${WINDOW}/occurrences?from=${encodeURIComponent(NOW)}&limit=2000`);
+  });
+
+  it("says when a run still ahead may start, from the planner's startableFrom: due now within its early start, else not due until then", async () => {
+    // The operator's case: a run in 29m 16s, which a planner allowing 60 minutes early lets start at once.
+    const inHalfAnHour = listedRun(2, 'scheduled', '2026-06-14T20:30:00.000Z', '2026-06-14T21:30:00.000Z', '2026-06-14T19:30:00.000Z');
+    const due = await planner([inHalfAnHour]);
+    const now = specIo();
+    now.passTime(44_000);
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', due.url], now.io)).toBe(ExitCode.ok);
+    expect(now.said.out).toBe(
+      `allowed: nothing holds window ${WINDOW} now; its next run, 2, starts in 29m 16s (2026-06-14 20:30 UTC; IR 2026-06-15 00:00 Asia/Tehran (+03:30)): due now (may start from 2026-06-14 19:30 UTC)\n`,
+    );
+    // Due now is no warning: --json says nothing more.
+    const quiet = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--json', '--planner-url', due.url], quiet.io)).toBe(ExitCode.ok);
+    expect(quiet.said.err).toBe('');
+
+    // Tomorrow's run, startable from 30 seconds past the minute (an allowance of 59.5 minutes): the instant to the second.
+    const tomorrow = await planner([listedRun(2, 'scheduled', '2026-06-15T20:00:00.000Z', '2026-06-15T21:00:00.000Z', '2026-06-15T19:00:30.000Z')]);
+    const notDueYet = `its next run, 2, starts in 24h (2026-06-15 20:00 UTC; IR 2026-06-15 23:30 Asia/Tehran (+03:30)): not due until 2026-06-15 19:00:30 UTC (OCCURRENCE_EARLY_START_MINUTES before its start), and holdfast windows start ${WINDOW} refuses it until then`;
+    const ahead = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--planner-url', tomorrow.url], ahead.io)).toBe(ExitCode.ok);
+    expect(ahead.said.out).toBe(`allowed: nothing holds window ${WINDOW} now; ${notDueYet}\n`);
+    const json = specIo();
+    expect(await run(['gate', '--window', WINDOW, '--json', '--planner-url', tomorrow.url], json.io)).toBe(ExitCode.ok);
+    expect(json.said.err).toBe(`holdfast: window ${WINDOW}: ${notDueYet}\n`);
+  });
+
+  it('names the setting as before when the planner gives no startableFrom (one from before it), or none it can read', async () => {
+    for (const startableFrom of [undefined, null, 'soon']) {
+      const allowing = await planner([listedRun(2, 'scheduled', '2026-06-15T20:00:00.000Z', '2026-06-15T21:00:00.000Z', startableFrom)]);
+      const { io, said } = specIo();
+      expect(await run(['gate', '--window', WINDOW, '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
+      expect(said.out, String(startableFrom)).toBe(`allowed: nothing holds window ${WINDOW} now; ${notDue}\n`);
+    }
   });
 
   it('names the run due, started or running, when that is the one it judged', async () => {

@@ -1,11 +1,12 @@
 import { RegionCatalog } from '@holdfast/regions';
-import { decodeCursor, pageOf } from '@holdfast/service-kit';
+import { decodeCursor, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { readRuns, type RunPosition, type RunRow } from '../calendars/calendar-runs.sql';
+import type { PlannerSettings } from '../config/planner-settings';
 import { LocalTimes } from '../regions/local-times';
-import { footprintOf, occurrenceView, readerRegions } from '../windows/window-record';
+import { footprintOf, occurrenceView, readerRegions, startableFrom } from '../windows/window-record';
 import type { WindowOccurrence, WindowOccurrencePage } from './occurrence-view.schema';
 import type { WindowOccurrencesQuery } from './occurrences-query.schema';
 import { knownRegionCodes } from '../regions/known-regions';
@@ -27,6 +28,7 @@ export class OccurrencesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: RegionCatalog,
     private readonly localTimes: LocalTimes,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
   ) {}
 
   async list(query: WindowOccurrencesQuery): Promise<WindowOccurrencePage> {
@@ -54,6 +56,7 @@ export class OccurrencesService {
       ...occurrenceView(run, readerRegions(run), this.localTimes),
       heldBy: run.held_by,
       letThroughBy: run.let_through_by,
+      startableFrom: startableFrom(run, this.config.settings.earlyStartMs),
     };
   }
 

@@ -156,3 +156,12 @@ export function occurrenceView(row: OccurrenceRow, regions: readonly string[], l
     ...(row.proposed_slot ? { proposedSlot: row.proposed_slot } : {}),
   };
 }
+
+/**
+ * From when a start takes the run by its time, as windows start checks it (assertDue): `earlyStartMs`
+ * (OCCURRENCE_EARLY_START_MINUTES) before its start, for one scheduled or held; null for one no time bounds.
+ * Said on the run so a caller (holdfast gate) need not guess the planner's setting.
+ */
+export function startableFrom(row: Pick<OccurrenceRow, 'status' | 'starts_at'>, earlyStartMs: number): string | null {
+  return row.status === 'scheduled' || row.status === 'held' ? new Date(row.starts_at.getTime() - earlyStartMs).toISOString() : null;
+}

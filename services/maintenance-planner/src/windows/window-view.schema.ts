@@ -27,6 +27,10 @@ export const OVERRIDE_ANSWER = zodAnswerSchema(
 export const ListedOccurrenceSchema = OccurrenceSchema.safeExtend({
   heldBy: z.array(EntityIdSchema).meta({ description: 'the active holds that stop this run' }),
   letThroughBy: z.array(EntityIdSchema).meta({ description: 'the active holds that would stop this run but let it through with an override (who and why: GET /v1/holds/{id}, its overrides)' }),
+  startableFrom: InstantSchema.nullable().meta({
+    description:
+      'from when POST .../start takes this run by its time: its start less OCCURRENCE_EARLY_START_MINUTES (409 occurrence-not-due before), for a run scheduled or held (a held one also waits for its holds, or an override). Null for one no time bounds: waiting for a new slot (started when named), or never to start (in progress, completed, missed, cancelled)',
+  }),
 });
 
 /** A page of a window's runs, in number order. */
