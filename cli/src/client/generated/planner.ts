@@ -797,6 +797,8 @@ export interface components {
                 localTimes: components["schemas"]["RegionLocalTime"][];
                 number: number;
                 proposedSlot?: components["schemas"]["Slot"];
+                /** @description from when POST .../start takes this run by its time: its start less OCCURRENCE_EARLY_START_MINUTES (409 occurrence-not-due before), for a run scheduled or held (a held one also waits for its holds, or an override). Null for one no time bounds: waiting for a new slot (started when named), or never to start (in progress, completed, missed, cancelled) */
+                startableFrom: components["schemas"]["Instant"] | null;
                 startsAt: components["schemas"]["Instant"];
                 /** @enum {string} */
                 status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
@@ -1020,6 +1022,8 @@ export interface components {
              */
             plannedZone: string;
             proposedSlot?: components["schemas"]["Slot"];
+            /** @description from when POST .../start takes this run by its time: its start less OCCURRENCE_EARLY_START_MINUTES (409 occurrence-not-due before), for a run scheduled or held (a held one also waits for its holds, or an override). Null for one no time bounds: waiting for a new slot (started when named), or never to start (in progress, completed, missed, cancelled) */
+            startableFrom: components["schemas"]["Instant"] | null;
             startsAt: components["schemas"]["Instant"];
             /** @enum {string} */
             status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
