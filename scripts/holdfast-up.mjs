@@ -6,6 +6,7 @@ import { localKafkaConfig, namedBrokers, startKafka } from '../deploy/kafka/loca
 import { chooseDatabase, embeddedPostgresPort, redact, startEmbeddedPostgres } from './system/embedded-postgres.mjs';
 import { keptSecret } from './system/kept-secret.mjs';
 import { readableLogLine } from './system/log-line.mjs';
+import { everyNewerSchema, NEWER_SCHEMA } from './system/schema-check.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
@@ -69,7 +70,10 @@ async function up() {
     // Leave nothing half-started behind.
     stopping = true;
     await stopEverything();
-    throw error;
+    if (!NEWER_SCHEMA.test(error.message)) throw error;
+    // The services after the one refused are asked too, so that one try names every schema to take back.
+    const notStarted = SERVICES.slice(running.length + 1).map(({ name }) => name);
+    throw new Error(await everyNewerSchema(error.message, notStarted, env));
   }
   log(`admin key: ${adminKey.said}`);
   const from = new Date();

@@ -28,7 +28,7 @@ describe('runMigrations on a schema a newer release migrated', () => {
   let database: TestDatabase;
   const quiet = { info: () => undefined };
   const open = async (migrations: (new () => MigrationInterface)[]) => {
-    const dataSource = new DataSource(dataSourceOptions({ settings: { url: database.url, schema: 'spec_service', poolSize: 2, connectWaitMs: 0 }, entities: [], migrations, applicationName: 'migration-runner-spec' }));
+    const dataSource = new DataSource(dataSourceOptions({ settings: { url: database.url, schema: 'spec_service', poolSize: 2, connectWaitMs: 0 }, entities: [], migrations, applicationName: 'notifier' }));
     return dataSource.initialize();
   };
 
@@ -48,7 +48,7 @@ describe('runMigrations on a schema a newer release migrated', () => {
     const said: string[] = [];
     try {
       await expect(runMigrations(older, { info: (line) => said.push(line) })).rejects.toThrow(
-        'schema spec_service was migrated by a newer Holdfast release: it records ThingName1700000100000, which this build does not have. Run that release (or a later one). To go back to this one, stop every replica of the newer release, undo those migrations with it (node dist/services/<service>/src/main.js migrate revert, once per migration, newest first), or restore the backup taken before the upgrade.',
+        'schema spec_service was migrated by a newer Holdfast release: it records ThingName1700000100000, which this build does not have. Run that release (or a later one). To go back to this one, stop every replica of the newer release and undo those migrations with it (node dist/services/notifier/src/main.js migrate revert --to CreateThing1700000000000), or restore the backup taken before the upgrade.',
       );
       expect(said).toEqual([]);
     } finally {

@@ -21,17 +21,9 @@ export interface HoldfastMigration extends MigrationInterface {
  * refused (newerSchemaProblem) before anything reads or writes it.
  */
 export async function runMigrations(dataSource: DataSource, log: MigrationLog): Promise<string[]> {
-  const schema = (dataSource.options as { schema?: string }).schema;
-  if (!schema) throw new Error('The data source has no schema: every service must own a named schema.');
-  const lockKey = `holdfast-migrations:${schema}`;
-  // A session-level lock must be taken and released on the same connection.
-  const lockHolder = dataSource.createQueryRunner();
-  await lockHolder.connect();
-  await lockHolder.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-  try {
+  return withMigrationLock(dataSource, async (schema) => {
     await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    const known = dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
-    const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), known);
+    const problem = newerSchemaProblem(schema, await recordedMigrations(dataSource, schema), knownMigrations(dataSource), serviceOf(dataSource));
     if (problem) throw new NewerSchemaError(problem);
     // TypeORM keeps one instance of each migration class per process: a report is this run's only.
     for (const migration of dataSource.migrations as HoldfastMigration[]) migration.report = undefined;
@@ -43,31 +35,126 @@ export async function runMigrations(dataSource: DataSource, log: MigrationLog): 
       if (report) log.info(`schema ${schema}: ${migration.name} ${report}`);
     }
     return names;
-  } finally {
-    await lockHolder.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
-    await lockHolder.release();
-  }
+  });
+}
+
+/**
+ * Undoes the last applied migration, or, given `to`, every one applied after `to`, newest first,
+ * each in its own transaction and each named as it goes, with the one then last: an operator going
+ * back a release sees where the schema stands, rather than counting. Refused, with nothing undone,
+ * when `to` is not applied, or when a migration to undo is not this build's (a newer release's:
+ * that release undoes it).
+ */
+export async function revertMigrations(dataSource: DataSource, log: MigrationLog, to?: string): Promise<string[]> {
+  return withMigrationLock(dataSource, async (schema) => {
+    const recorded = await recordedMigrations(dataSource, schema);
+    if (to !== undefined && !recorded.includes(to)) {
+      throw new RevertRefused(
+        `schema ${schema} has not applied ${to}, so it cannot be reverted to it; ` +
+          (recorded.length ? `it records ${recorded.length > 20 ? `${recorded.length - 20} earlier, then ` : ''}${recorded.slice(-20).join(', ')} (newest last).` : 'it records no migration.'),
+      );
+    }
+    const undone = to === undefined ? recorded.slice(-1) : recorded.slice(recorded.indexOf(to) + 1);
+    const known = knownMigrations(dataSource);
+    // Only the newer release has the down of a migration this build lacks.
+    const problem = undone.some((name) => !known.includes(name)) ? newerSchemaProblem(schema, recorded, known, serviceOf(dataSource)) : null;
+    if (problem) throw new NewerSchemaError(problem);
+    if (undone.length === 0) log.info(to === undefined ? `schema ${schema}: no migration is applied: nothing to revert` : `schema ${schema}: ${to} is already the last applied migration: nothing to revert`);
+    for (const name of undone.reverse()) {
+      // TypeORM undoes the migration recorded last, which is this one.
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      recorded.pop();
+      log.info(`schema ${schema}: reverted ${name}; ${recorded.length ? `the last applied is now ${recorded[recorded.length - 1]}` : 'no migration is applied now'}`);
+    }
+    return undone;
+  });
+}
+
+/**
+ * What `migrate check` says of a schema without changing it: the migrations this build would apply
+ * at its start, or nothing; a schema a newer release migrated is refused as a start refuses it.
+ */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const schema = schemaOf(dataSource);
+  const recorded = await recordedMigrations(dataSource, schema);
+  const problem = newerSchemaProblem(schema, recorded, knownMigrations(dataSource), serviceOf(dataSource));
+  if (problem) throw new NewerSchemaError(problem);
+  const done = new Set(recorded);
+  return dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name).filter((name) => !done.has(name));
+}
+
+/**
+ * Names in a migration's report: the first `limit`, then how many more, so that the line of an
+ * installation with thousands stays one an operator reads.
+ */
+export function reportedNames(names: readonly string[], limit = 20): string {
+  const shown = names.slice(0, limit).join(', ');
+  return names.length > limit ? `${shown} and ${names.length - limit} more` : shown;
 }
 
 /** A schema a newer release migrated: refused before any migration ran, so nothing was changed. */
 export class NewerSchemaError extends Error {}
+
+/** A revert asked of a migration the schema has not applied: nothing was reverted. */
+export class RevertRefused extends Error {}
 
 /**
  * Why this build must not run on `schema`, or null: the schema records migrations this build does
  * not have, so a newer release migrated it (an upgrade's replica, or a downgrade). TypeORM would
  * only see nothing pending and say "up to date"; the code would then read and write tables in a
  * shape it was not written for (the notifier of 2026-12-02 on the schema of 2026-12-05 sent webhooks
- * it could not record, again and again).
+ * it could not record, again and again). The way back is one command of the newer release: revert
+ * to the migration recorded just before the first this build lacks.
  */
-export function newerSchemaProblem(schema: string, recorded: string[], known: string[]): string | null {
+export function newerSchemaProblem(schema: string, recorded: string[], known: string[], service = '<service>'): string | null {
   const knownNames = new Set(known);
+  const firstUnknown = recorded.findIndex((name) => !knownNames.has(name));
+  if (firstUnknown === -1) return null;
   const unknown = recorded.filter((name) => !knownNames.has(name));
-  if (unknown.length === 0) return null;
+  const command = `node dist/services/${service}/src/main.js migrate revert`;
+  // Its own migrations applied after a newer one (a newer release may add one dated before them) are undone with it.
+  const againAtStart = recorded.slice(firstUnknown).filter((name) => knownNames.has(name));
+  const undo =
+    firstUnknown === 0
+      ? `${command}, once per migration the schema records, newest first`
+      : `${command} --to ${recorded[firstUnknown - 1]}${againAtStart.length ? `; this build applies ${againAtStart.join(', ')} again at its start` : ''}`;
   return (
     `schema ${schema} was migrated by a newer Holdfast release: it records ${unknown.join(', ')}, which this build does not have. ` +
-    'Run that release (or a later one). To go back to this one, stop every replica of the newer release, undo those migrations with it ' +
-    '(node dist/services/<service>/src/main.js migrate revert, once per migration, newest first), or restore the backup taken before the upgrade.'
+    `Run that release (or a later one). To go back to this one, stop every replica of the newer release and undo those migrations with it (${undo}), ` +
+    'or restore the backup taken before the upgrade.'
   );
+}
+
+/** Runs `work` on the service's schema while holding its migration lock, which every replica's start takes too. */
+async function withMigrationLock<T>(dataSource: DataSource, work: (schema: string) => Promise<T>): Promise<T> {
+  const schema = schemaOf(dataSource);
+  const lockKey = `holdfast-migrations:${schema}`;
+  // A session-level lock must be taken and released on the same connection.
+  const lockHolder = dataSource.createQueryRunner();
+  await lockHolder.connect();
+  await lockHolder.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+  try {
+    return await work(schema);
+  } finally {
+    await lockHolder.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
+    await lockHolder.release();
+  }
+}
+
+function schemaOf(dataSource: DataSource): string {
+  const schema = (dataSource.options as { schema?: string }).schema;
+  if (!schema) throw new Error('The data source has no schema: every service must own a named schema.');
+  return schema;
+}
+
+/** The service the data source is for (its application name), whose main the way back runs. */
+function serviceOf(dataSource: DataSource): string | undefined {
+  return (dataSource.options as { applicationName?: string }).applicationName;
+}
+
+/** Every migration name this build accounts for: its migrations', and those they replaced. */
+function knownMigrations(dataSource: DataSource): string[] {
+  return dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
 }
 
 async function recordedMigrations(dataSource: DataSource, schema: string): Promise<string[]> {

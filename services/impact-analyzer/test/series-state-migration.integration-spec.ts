@@ -43,6 +43,8 @@ describe('migration 1764000300000: baseline buckets out of the jsonb state, on P
     expect(rows[0].samples_seen).toBe(400);
     expect(parseSeriesState(unpackSeriesState({ state: rows[0].state, buckets: rows[0].baseline_buckets }))).toEqual(state);
     expect(rows[1]).toMatchObject({ state: { version: 1 }, baseline_buckets: null, samples_seen: 0 });
+    // What the start logs after the migration's name.
+    expect(migration.report).toBe('moved the baseline of 1 series into baseline_buckets; left 1 series whose state the detector cannot read as it was, to start learning again: PK/requests');
 
     await migration.down(runner());
     const restored = (await client.query(`SELECT state FROM series_state WHERE region = 'IR'`)).rows[0].state;

@@ -26,6 +26,7 @@ const AHEAD = '0190e0c8-0000-7000-8000-00000000000a';
 const BEGAN = '0190e0c8-0000-7000-8000-00000000000b';
 const LOOSE = '0190e0c8-0000-7000-8000-00000000000c';
 const OVERTAKEN = '0190e0c8-0000-7000-8000-00000000000d';
+const UNTOLD = '0190e0c8-0000-7000-8000-00000000000e';
 
 const dataSource = (url: string, migrations: unknown[]) =>
   new DataSource({ type: 'postgres', url, schema: SCHEMA, migrations: migrations as DataSource['options']['migrations'], extra: { max: 2, options: `-c search_path=${SCHEMA}` } });
@@ -37,10 +38,62 @@ function migrationsUpTo(last: unknown, url: string) {
   return all.slice(0, all.indexOf(last) + 1);
 }
 
+describe('maintenance-planner migration: windows no longer store held', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-window-held');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives each window stored held the status its runs give, and says in the start log how many', async () => {
+    const all = migrationsUpTo(HoldMembershipKeys1764710000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    // AHEAD's run is held, BEGAN's is under way, LOOSE's needs a new slot; OVERTAKEN was never held.
+    for (const [id, windowStatus, runStatus] of [
+      [AHEAD, 'held', 'held'],
+      [BEGAN, 'held', 'in-progress'],
+      [LOOSE, 'held', 'needs-reschedule'],
+      [OVERTAKEN, 'scheduled', 'scheduled'],
+    ]) {
+      await before.query(
+        `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+         VALUES ($1, 'w', 'network-ops', false, '{IR}', '2100-06-01Z', '2100-06-01T01:00Z', 'UTC', 'routine', 'hold', $2, '2100-06-01Z', now(), now())`,
+        [id, windowStatus],
+      );
+      await before.query(`INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) VALUES ($1, 1, '2100-06-01Z', '2100-06-01T01:00Z', $2)`, [id, runStatus]);
+    }
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      const said: string[] = [];
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['HoldMembershipKeys1764710000000']);
+      expect(await after.query('SELECT id, status FROM maintenance_window ORDER BY id')).toEqual([
+        { id: AHEAD, status: 'scheduled' },
+        { id: BEGAN, status: 'in-progress' },
+        { id: LOOSE, status: 'needs-reschedule' },
+        { id: OVERTAKEN, status: 'scheduled' },
+      ]);
+      expect(said.slice(1)).toEqual([
+        'schema maintenance_planner: HoldMembershipKeys1764710000000 gave 3 window(s) stored as held the status their runs give (in progress, else needing a new slot, else scheduled): held is read from the runs now',
+      ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
 describe('maintenance-planner migration: occurrences no longer store held', () => {
   let database: TestDatabase;
   let db: DataSource;
   const quiet = { info: () => undefined };
+  const said: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase('planner-migration');
@@ -65,7 +118,7 @@ describe('maintenance-planner migration: occurrences no longer store held', () =
     await before.destroy();
     db = dataSource(database.url, [...BEFORE, OccurrenceHeldFromLinks1764800000000]);
     await db.initialize();
-    expect(await runMigrations(db, quiet)).toEqual(['OccurrenceHeldFromLinks1764800000000']);
+    expect(await runMigrations(db, { info: (line) => said.push(line) })).toEqual(['OccurrenceHeldFromLinks1764800000000']);
   });
 
   afterAll(async () => {
@@ -90,6 +143,12 @@ describe('maintenance-planner migration: occurrences no longer store held', () =
       [LOOSE]: { stored: 'scheduled', read: 'scheduled', window: 'scheduled' },
     });
     await expect(db.query(`UPDATE occurrence SET status = 'held' WHERE window_id = $1`, [AHEAD])).rejects.toThrow(/occurrence_status_check/);
+  });
+
+  it('says in the start log how many runs it stored scheduled, and how many it settled as a release would', () => {
+    expect(said.slice(1)).toEqual([
+      'schema maintenance_planner: OccurrenceHeldFromLinks1764800000000 stored as scheduled 1 held run(s) an active hold links (read as held from its links now); settled as a release would 2 held run(s) no active hold linked: 1 scheduled, 1 needing a new slot as its time had begun, with 1 window(s)',
+    ]);
   });
 
   it('reverts: an occurrence an active hold links is stored held again', async () => {
@@ -129,7 +188,9 @@ describe('maintenance-planner migration: window times to the millisecond', () =>
     const after = dataSource(database.url, all);
     await after.initialize();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['WindowTimesToTheMillisecond1766400000000']);
+      const said: string[] = [];
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['WindowTimesToTheMillisecond1766400000000']);
+      expect(said.slice(1)).toEqual(['schema maintenance_planner: WindowTimesToTheMillisecond1766400000000 cut the start or end of 1 window(s) planned with microseconds to the millisecond']);
       const rows = (await after.query(
         `SELECT id, to_char(starts_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS starts, to_char(ends_at AT TIME ZONE 'UTC', 'HH24:MI:SS.US') AS ends FROM maintenance_window ORDER BY starts_at`,
       )) as { id: string; starts: string; ends: string }[];
@@ -189,7 +250,11 @@ describe('maintenance-planner migration: runs marked missed and links overridden
     const after = dataSource(database.url, all);
     await after.initialize();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['RunTurnsDated1766700000000']);
+      const said: string[] = [];
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['RunTurnsDated1766700000000']);
+      expect(said.slice(1)).toEqual([
+        'schema maintenance_planner: RunTurnsDated1766700000000 dated 3 missed run(s) at their end and 3 overridden hold link(s) at their audit row, else when they were held: calendar feeds revise those runs',
+      ]);
       const missed = (await after.query(`SELECT window_id, number, missed_at FROM occurrence WHERE missed_at IS NOT NULL ORDER BY window_id`)) as { window_id: string; number: number; missed_at: Date }[];
       expect(missed).toEqual([AHEAD, BEGAN, LOOSE].sort().map((id) => ({ window_id: id, number: 1, missed_at: new Date('2100-06-01T01:00Z') })));
       const overridden = (await after.query(`SELECT window_id, number, overridden_at FROM hold_occurrence ORDER BY window_id, number`)) as { window_id: string; number: number; overridden_at: Date | null }[];
@@ -242,7 +307,9 @@ describe('maintenance-planner migration: a surge clearance dated when the planne
     const after = dataSource(database.url, all);
     await after.initialize();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldClearanceRecorded1767100000000']);
+      const said: string[] = [];
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['HoldClearanceRecorded1767100000000']);
+      expect(said.slice(1)).toEqual(['schema maintenance_planner: HoldClearanceRecorded1767100000000 dated the clearance of 2 cleared hold(s) at its audit row, else at the surge\'s clearance']);
       const dated = (await after.query('SELECT id, clearance_recorded_at FROM hold ORDER BY id')) as { id: string; clearance_recorded_at: Date | null }[];
       expect(dated).toEqual(
         [
@@ -301,11 +368,21 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
     );
     await before.query(`INSERT INTO audit_entry (subject_type, subject_id, action, actor, at, cause_event_id, details) VALUES ('hold', $1, 'cleared', 'detector:surge-np', '2100-01-01T10:00Z', $2, '{}')`, [OVERTAKEN, startedEvent]);
     await before.query(`INSERT INTO surge_clearance (surge_id, cleared_at, reason, event_id) VALUES ('surge-np', '2100-01-01T10:00Z', 'calm', $1)`, [overtakingEvent]);
+    // UNTOLD cooled down with neither: its release continues its correlation with no causation.
+    await before.query(
+      `INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, cleared_at, release_due_at)
+       VALUES ($1::uuid, '{DE}', 'surge', 'detector', 'surge-de', '2100-01-01Z', '2100-01-01Z', '2100-01-01T10:00Z', '2100-01-01T10:30Z')`,
+      [UNTOLD],
+    );
     await before.destroy();
     const after = dataSource(database.url, all);
     await after.initialize();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldChain1767600000000']);
+      const said: string[] = [];
+      expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['HoldChain1767600000000']);
+      expect(said.slice(1)).toEqual([
+        'schema maintenance_planner: HoldChain1767600000000 gave 2 of 3 hold(s) cleared and not yet released the surge.cleared their release continues; 1 release(s) with no causation (no surge.cleared remembered)',
+      ]);
       const chains = (await after.query('SELECT id, placed_event_id, cleared_event_id FROM hold ORDER BY id')) as { id: string }[];
       expect(chains).toEqual(
         [
@@ -313,6 +390,7 @@ describe("maintenance-planner migration: a hold keeps the events its release is 
           { id: BEGAN, placed_event_id: null, cleared_event_id: null },
           { id: LOOSE, placed_event_id: null, cleared_event_id: null },
           { id: OVERTAKEN, placed_event_id: null, cleared_event_id: overtakingEvent },
+          { id: UNTOLD, placed_event_id: null, cleared_event_id: null },
         ].sort((a, b) => a.id.localeCompare(b.id)),
       );
       await after.undoLastMigration({ transaction: 'each' });

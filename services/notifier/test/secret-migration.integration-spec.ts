@@ -10,9 +10,10 @@ const PLAIN = '0190e0c8-0000-7000-8000-000000000002';
 describe('notifier migration: every replaced secret kept with its own end', () => {
   let database: TestDatabase;
   let db: DataSource;
+  let reported: string[];
 
   beforeAll(async () => {
-    ({ database, db } = await migratedThrough('notifier-secret-migration', KeepEverySecretStillSigning1767300000000, async (before) => {
+    ({ database, db, reported } = await migratedThrough('notifier-secret-migration', KeepEverySecretStillSigning1767300000000, async (before) => {
       // As the previous code left them: one subscription in a rotation's overlap, one not.
       for (const [id, previous, until] of [
         [ROTATED, 'sealed-old', '2026-06-15T21:00:10.250Z'],
@@ -37,6 +38,9 @@ describe('notifier migration: every replaced secret kept with its own end', () =
   it('keeps the secret a rotation replaced, with its end, and at most three', async () => {
     expect(await stored(ROTATED)).toEqual({ previous_secrets: [{ sealed: 'sealed-old', until: '2026-06-15T21:00:10.250Z' }] });
     expect(await stored(PLAIN)).toEqual({ previous_secrets: [] });
+    expect(reported).toEqual([
+      "schema notifier: KeepEverySecretStillSigning1767300000000 moved the replaced secret of 1 subscription(s) in a rotation's overlap to previous_secrets, with the end of its overlap",
+    ]);
 
     const four = JSON.stringify(Array.from({ length: 4 }, () => ({ sealed: 'x', until: '2026-06-15T21:00:00.000Z' })));
     await expect(db.query('UPDATE subscription SET previous_secrets = $2 WHERE id = $1', [PLAIN, four])).rejects.toThrow(/subscription_previous_secrets_bounded/);

@@ -13,14 +13,18 @@ const subscriptions = {
   lower: ['0190e0c8-0000-7000-8000-000000000003', { eventTypes: [], regions: [], teams: ['edge'], windowIds: [OTHER, LOWER] }],
   none: ['0190e0c8-0000-7000-8000-000000000004', { eventTypes: [], regions: [], teams: [], windowIds: [] }],
 } as const;
+// More subscriptions written with an upper-case id than the report names one by one.
+const alsoUpper = Array.from({ length: 20 }, (_, index) => `0190e0c8-0000-7000-8000-0000000001${String(index).padStart(2, '0')}`);
 
 describe('notifier migration: window ids in subscription filters in lower case', () => {
   let database: TestDatabase;
   let db: DataSource;
+  let reported: string[];
 
   beforeAll(async () => {
-    ({ database, db } = await migratedThrough('notifier-window-id-filters-migration', WindowIdFiltersLowerCase1768800100000, async (before) => {
-      for (const [id, filters] of Object.values(subscriptions)) {
+    ({ database, db, reported } = await migratedThrough('notifier-window-id-filters-migration', WindowIdFiltersLowerCase1768800100000, async (before) => {
+      const upperToo = alsoUpper.map((id) => [id, { eventTypes: [], regions: [], teams: [], windowIds: [UPPER] }] as const);
+      for (const [id, filters] of [...Object.values(subscriptions), ...upperToo]) {
         await before.query(
           `INSERT INTO subscription (id, owner_team, channel, target, filters, enabled, created_by, created_at, updated_at)
            VALUES ($1, 'edge', 'webhook', 'https://hooks.example.org', $2, true, 'spec', now(), now())`,
@@ -42,5 +46,12 @@ describe('notifier migration: window ids in subscription filters in lower case',
     expect(filtersOf(subscriptions.both[0])).toEqual({ ...subscriptions.both[1], windowIds: [LOWER] });
     expect(filtersOf(subscriptions.lower[0])).toEqual(subscriptions.lower[1]);
     expect(filtersOf(subscriptions.none[0])).toEqual(subscriptions.none[1]);
+  });
+
+  it('names in the start log the subscriptions whose filters it changed, the first twenty and how many more', () => {
+    const changed = [subscriptions.upper[0], subscriptions.both[0], ...alsoUpper];
+    expect(reported).toEqual([
+      `schema notifier: WindowIdFiltersLowerCase1768800100000 lowered the window ids in filters.windowIds of 22 subscription(s), which from now on hear of the windows those ids name (one in upper case matched none before): ${changed.slice(0, 20).join(', ')} and 2 more`,
+    ]);
   });
 });

@@ -61,7 +61,7 @@ export interface ServiceDefinition<Settings> {
   database(config: ServiceConfig<Settings>): ServiceDataSourceOptions;
   /** The whole HTTP application, built and initialised but not yet listening. */
   createApp(config: ServiceConfig<Settings>, overrides?: ServiceOverrides): Promise<INestApplication>;
-  /** The process entry point: serves, or `migrate [revert]` applies or undoes migrations and exits. */
+  /** The process entry point: serves, or `migrate [check | revert [--to <MigrationName>]]` applies, checks or undoes migrations and exits. */
   main(argv?: string[]): void;
 }
 

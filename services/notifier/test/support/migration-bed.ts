@@ -13,9 +13,14 @@ const dataSource = (url: string, migrations: unknown[]) =>
 /**
  * What a spec of one notifier migration starts from: a database migrated up to the one before
  * `migration`, `seed` run on it (rows as the code before left them), then `migration` run, and only
- * it, so reverting the last migration reverts it.
+ * it, so reverting the last migration reverts it. `reported` holds the lines its report added to
+ * that start's log (none when it set no report).
  */
-export async function migratedThrough(label: string, migration: { name: string }, seed: (before: DataSource) => Promise<void>): Promise<{ database: TestDatabase; db: DataSource }> {
+export async function migratedThrough(
+  label: string,
+  migration: { name: string },
+  seed: (before: DataSource) => Promise<void>,
+): Promise<{ database: TestDatabase; db: DataSource; reported: string[] }> {
   const database = await createTestDatabase(label);
   const migrations = notifierService.database(notifierService.configFromEnvironment({ ...process.env, DATABASE_URL: database.url })).migrations as unknown[];
   expect(migrations).toContain(migration);
@@ -27,6 +32,8 @@ export async function migratedThrough(label: string, migration: { name: string }
   await before.destroy();
   const db = dataSource(database.url, through);
   await db.initialize();
-  expect(await runMigrations(db, quiet)).toEqual([migration.name]);
-  return { database, db };
+  const said: string[] = [];
+  expect(await runMigrations(db, { info: (line) => said.push(line) })).toEqual([migration.name]);
+  expect(said[0]).toBe(`schema ${SCHEMA}: applied ${migration.name}`);
+  return { database, db, reported: said.slice(1) };
 }

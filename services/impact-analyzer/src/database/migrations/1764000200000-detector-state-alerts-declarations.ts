@@ -1,11 +1,13 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { HoldfastMigration } from '@holdfast/database';
+import type { QueryRunner } from 'typeorm';
 
 /**
  * The seasonal detector in the service: per-series state (stepped in the consumer's transaction),
  * surges from every source with their evidence, the alert intake log and declared critical periods.
  */
-export class DetectorStateAlertsDeclarations1764000200000 implements MigrationInterface {
+export class DetectorStateAlertsDeclarations1764000200000 implements HoldfastMigration {
   name = 'DetectorStateAlertsDeclarations1764000200000';
+  report?: string;
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
@@ -38,7 +40,11 @@ export class DetectorStateAlertsDeclarations1764000200000 implements MigrationIn
         ADD COLUMN updated_at timestamptz,
         ADD COLUMN expected_end_at timestamptz,
         ADD COLUMN calm_samples integer NOT NULL DEFAULT 0`);
-    await queryRunner.query(`UPDATE surge SET origin = coalesce(metric, '') || '/' || id, detected_at = started_at, updated_at = coalesce(cleared_at, started_at)`);
+    // The report only counts what the landed statements wrote; they are unchanged (docs/upgrading.md, "Migrations changed on main after they landed").
+    const [, surges] = (await queryRunner.query(
+      `UPDATE surge SET origin = coalesce(metric, '') || '/' || id, detected_at = started_at, updated_at = coalesce(cleared_at, started_at)`,
+    )) as [unknown, number];
+    if (surges > 0) this.report = `recorded ${surges} surge(s) from before as the detector's: source detector, severity minor, reason "surge", each its own origin`;
     await queryRunner.query(`ALTER TABLE surge ALTER COLUMN origin SET NOT NULL, ALTER COLUMN detected_at SET NOT NULL, ALTER COLUMN updated_at SET NOT NULL,
       ALTER COLUMN source DROP DEFAULT, ALTER COLUMN severity DROP DEFAULT, ALTER COLUMN reason DROP DEFAULT`);
     // One active surge per region and what raised it (a detector episode, an alert, a declaration).

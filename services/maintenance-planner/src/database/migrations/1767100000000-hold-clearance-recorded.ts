@@ -1,4 +1,5 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import type { HoldfastMigration } from '@holdfast/database';
+import type { QueryRunner } from 'typeorm';
 
 /**
  * From a surge's clearance on, a run starting at or after its hold's due release reads scheduled
@@ -8,16 +9,19 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * surge's own `cleared_at` may be earlier than links made meanwhile). Holds cleared before this get
  * the time of their audit row, else their `cleared_at`.
  */
-export class HoldClearanceRecorded1767100000000 implements MigrationInterface {
+export class HoldClearanceRecorded1767100000000 implements HoldfastMigration {
   name = 'HoldClearanceRecorded1767100000000';
+  report?: string;
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE hold ADD COLUMN clearance_recorded_at timestamptz');
-    await queryRunner.query(`
+    // The report only counts what the landed statements wrote; they are unchanged (docs/upgrading.md, "Migrations changed on main after they landed").
+    const [, holds] = (await queryRunner.query(`
       UPDATE hold h SET clearance_recorded_at = COALESCE(
           (SELECT max(a.at) FROM audit_entry a WHERE a.subject_type = 'hold' AND a.subject_id = h.id AND a.action = 'cleared'),
           h.cleared_at)
-        WHERE h.cleared_at IS NOT NULL`);
+        WHERE h.cleared_at IS NOT NULL`)) as [unknown, number];
+    if (holds > 0) this.report = `dated the clearance of ${holds} cleared hold(s) at its audit row, else at the surge's clearance`;
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,18 +1,22 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { type HoldfastMigration } from '@holdfast/database';
+import type { QueryRunner } from 'typeorm';
 
 /**
  * Every secret a rotation replaced is kept while its own overlap lasts (at most three, newest
  * first, each `{"sealed", "until"}`): a second rotation within the first one's overlap used to drop
  * the secret before it, failing receivers still promised it.
  */
-export class KeepEverySecretStillSigning1767300000000 implements MigrationInterface {
+export class KeepEverySecretStillSigning1767300000000 implements HoldfastMigration {
   name = 'KeepEverySecretStillSigning1767300000000';
+  report?: string;
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE subscription ADD COLUMN previous_secrets jsonb NOT NULL DEFAULT '[]'`);
-    await queryRunner.query(`UPDATE subscription
+    // The report only counts what the landed statements wrote; they are unchanged (docs/upgrading.md, "Migrations changed on main after they landed").
+    const [, moved] = (await queryRunner.query(`UPDATE subscription
       SET previous_secrets = jsonb_build_array(jsonb_build_object('sealed', sealed_previous_secret, 'until', to_char(previous_secret_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-      WHERE sealed_previous_secret IS NOT NULL`);
+      WHERE sealed_previous_secret IS NOT NULL`)) as [unknown, number];
+    if (moved > 0) this.report = `moved the replaced secret of ${moved} subscription(s) in a rotation's overlap to previous_secrets, with the end of its overlap`;
     await queryRunner.query('DROP INDEX subscription_previous_secret_until');
     await queryRunner.query('ALTER TABLE subscription DROP CONSTRAINT subscription_previous_secret_with_its_end');
     await queryRunner.query('ALTER TABLE subscription DROP COLUMN previous_secret_until, DROP COLUMN sealed_previous_secret');
