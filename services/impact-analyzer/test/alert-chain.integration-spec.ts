@@ -38,7 +38,8 @@ describe('impact-analyzer: the real chain, Prometheus rule -> the shipped Alertm
     exporter = await startExporter('edge_requests_per_second', 'edge_latency_seconds');
     exporter.set({ region: 'IR' }, 300);
     exporter.set({ region: 'NP' }, 0.2, 'edge_latency_seconds');
-    alertmanager = await startShippedAlertmanager({ webhookUrl: `${service.baseUrl}/v1/alerts/alertmanager`, bearer: TOKEN });
+    // The shipped routes and receivers; its group_interval (30 s), the wait before a resolution goes out, made 2 s.
+    alertmanager = await startShippedAlertmanager({ webhookUrl: `${service.baseUrl}/v1/alerts/alertmanager`, bearer: TOKEN, groupInterval: '2s' });
     prometheus = await startPrometheus({ exporterPort: exporter.port, rules: RULES, alertmanagerUrl: alertmanager.url });
   });
 
@@ -67,7 +68,7 @@ describe('impact-analyzer: the real chain, Prometheus rule -> the shipped Alertm
     const [started] = surges.events().filter((event) => event.key === 'IR');
     expect(started.data).toMatchObject({ region: 'IR', source: 'alert', severity: 'critical', reason: expect.stringContaining('RegionalTrafficHigh') });
 
-    // Resolved now, the alert goes out on its group's next flush: the shipped group_interval (30 s) after the firing.
+    // Resolved now, the alert goes out on its group's next flush, group_interval after the firing.
     exporter.set({ region: 'IR' }, 200);
     await expectEventually(async () => expect(await receiversOf('EdgeLatencyHigh')).toEqual([['holdfast-operators']]), {
       timeoutMs: 20_000,
@@ -76,7 +77,7 @@ describe('impact-analyzer: the real chain, Prometheus rule -> the shipped Alertm
     });
     await expectEventually(() => expect(typesIn('IR')).toEqual(['surge.started', 'surge.cleared']), { timeoutMs: 45_000, intervalMs: 250, message: 'the resolution reached the analyzer' });
     expect(surges.events().filter((event) => event.key === 'IR')[1].data.surgeId).toBe(started.data.surgeId);
-    // Both alerts fired together, 30 s ago: routed to the analyzer, the latency alert would have started a surge in NP by now.
+    // Both alerts fired together: routed to the analyzer's route (group_wait 0s), the latency alert would have started a surge in NP by now.
     expect(surges.events().map((event) => event.key)).toEqual(['IR', 'IR']);
   });
 });

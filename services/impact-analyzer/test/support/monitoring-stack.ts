@@ -69,8 +69,10 @@ interface AlertmanagerReceiver {
  * changed, as README's "With Docker" says: the impact-analyzer receiver's URL and bearer credential.
  * Its routes, matchers and timings are the ones an installation runs.
  */
-export async function startShippedAlertmanager(options: { webhookUrl: string; bearer: string }): Promise<RunningProcess> {
-  const config = YAML.parse(await readFile(SHIPPED_ALERTMANAGER_CONFIG, 'utf8')) as { receivers?: AlertmanagerReceiver[] };
+export async function startShippedAlertmanager(options: { webhookUrl: string; bearer: string; groupInterval?: string }): Promise<RunningProcess> {
+  const config = YAML.parse(await readFile(SHIPPED_ALERTMANAGER_CONFIG, 'utf8')) as { route?: { group_interval?: string }; receivers?: AlertmanagerReceiver[] };
+  // Timing only, not routing: a spec that waits for a resolution need not sit through the shipped flush interval.
+  if (options.groupInterval && config.route) config.route.group_interval = options.groupInterval;
   const webhook = config.receivers?.find((receiver) => receiver.name === 'impact-analyzer')?.webhook_configs?.[0];
   if (!webhook?.url || !webhook.http_config?.authorization?.credentials) {
     throw new Error(`${SHIPPED_ALERTMANAGER_CONFIG} has no impact-analyzer receiver with a webhook url and http_config.authorization.credentials: update this helper to what an operator now sets there`);
