@@ -84,7 +84,8 @@ export class HoldSet {
     holds: readonly ActiveHold[],
     private readonly coolDownUs: number,
   ) {
-    this.ranked = holds.map((active, rank) => ({ rank, active }));
+    // Each hold's end is read once per set, not at every question the set answers.
+    this.ranked = holds.map((active, rank) => ({ rank, active, endsUs: endKnownAhead({ source: active.source, until: active.untilUs, releaseDue: active.releaseDueUs }, coolDownUs) }));
     for (const entry of this.ranked) {
       for (const region of entry.active.regions) {
         const onRegion = this.byRegion.get(region);
@@ -111,12 +112,8 @@ export class HoldSet {
     const listed: GateHold[] = [];
     let count = 0;
     let latestUntilUs: number | null = null;
-    for (const { active } of candidates) {
-      const { fromUs, untilUs, releaseDueUs } = active;
-      // Its end known ahead (endKnownAhead), as planning and suggestions read it (heldUntil): a due release, a declaration's
-      // until and the cool-down after it, its clearance come or not, a manual hold's until. A surge's until is its expected
-      // end: its hold is in force until its release is due, also past an estimate the surge outlasted.
-      const endsUs = endKnownAhead({ source: active.source, until: untilUs, releaseDue: releaseDueUs }, this.coolDownUs);
+    for (const { active, endsUs } of candidates) {
+      const { fromUs, untilUs } = active;
       const endsAfterUs = notDueStartUs ?? atUs;
       if ((fromUs > atUs && !heldRun?.includes(active.id)) || (endsUs !== null && endsUs <= endsAfterUs) || overridden?.includes(active.id)) continue;
       if (count++ < listing) listed.push(listingOf(active, this.coolDownUs));
@@ -150,4 +147,10 @@ export class HoldSet {
 interface Ranked {
   rank: number;
   active: ActiveHold;
+  /**
+   * Its end known ahead (endKnownAhead), as planning and suggestions read it (heldUntil): a due release, a declaration's
+   * until and the cool-down after it, its clearance come or not, a manual hold's until. A surge's until is its expected
+   * end: its hold is in force until its release is due, also past an estimate the surge outlasted.
+   */
+  endsUs: number | null;
 }
