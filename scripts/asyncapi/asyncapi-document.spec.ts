@@ -1,12 +1,12 @@
 import { Parser } from '@asyncapi/parser';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EventTypes, Topics } from '../../libs/contracts/src/index';
+import { EventTypes, Topics, TopicSpecs } from '../../libs/contracts/src/index';
 import { ASYNCAPI_PATH, buildAsyncApiDocument, renderAsyncApiDocument } from './asyncapi-document';
 
 interface Document {
   channels: Record<string, { address: string; messages: Record<string, { $ref: string }>; bindings: { kafka: { partitions: number } } }>;
-  components: { messages: Record<string, { headers: { $ref: string }; payload: { $ref: string } }>; schemas: Record<string, unknown> };
+  components: { messages: Record<string, { headers?: { $ref: string }; payload: { $ref: string } | { type: 'null' }; summary: string }>; schemas: Record<string, unknown> };
 }
 
 describe('AsyncAPI document', () => {
@@ -17,7 +17,8 @@ describe('AsyncAPI document', () => {
   it('has a channel per topic and a message per event type, with every reference resolving', () => {
     const document = buildAsyncApiDocument() as unknown as Document;
     expect(Object.values(document.channels).map((channel) => channel.address).sort()).toEqual(Object.values(Topics).sort());
-    expect(Object.keys(document.components.messages)).toHaveLength(Object.keys(EventTypes).length);
+    const tombstones = Object.values(TopicSpecs).filter((spec) => spec.tombstone !== undefined);
+    expect(Object.keys(document.components.messages)).toHaveLength(Object.keys(EventTypes).length + tombstones.length);
 
     const resolve = (ref: string): unknown => {
       const [, section, name] = ref.match(/^#\/components\/(messages|schemas)\/(.+)$/) ?? [];
@@ -27,11 +28,22 @@ describe('AsyncAPI document', () => {
       for (const { $ref } of Object.values(channel.messages)) {
         const message = resolve($ref) as Document['components']['messages'][string];
         expect(message).toBeDefined();
-        expect(resolve(message.headers.$ref)).toBeDefined();
+        if ('type' in message.payload) continue;
+        expect(resolve(message.headers!.$ref)).toBeDefined();
         expect(resolve(message.payload.$ref)).toBeDefined();
       }
     }
     expect(document.channels.regionBaselines.bindings.kafka.partitions).toBe(3);
+  });
+
+  it('lists a tombstone, a null value with no headers, on region.baselines.v1 alone, saying what it means there', () => {
+    const document = buildAsyncApiDocument() as unknown as Document;
+    const withTombstones = Object.entries(document.channels).filter(([, channel]) => Object.keys(channel.messages).some((id) => id.endsWith('.tombstone')));
+    expect(withTombstones.map(([, channel]) => channel.address)).toEqual([Topics.regionBaselines]);
+    const tombstone = document.components.messages['regionBaselines.tombstone'];
+    expect(tombstone.payload).toEqual({ type: 'null' });
+    expect(tombstone.headers).toBeUndefined();
+    expect(tombstone.summary).toContain('The series was retired');
   });
 
   it('is a valid AsyncAPI document by the official parser, with nothing to warn or hint about', async () => {

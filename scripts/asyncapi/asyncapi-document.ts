@@ -28,6 +28,8 @@ const channelIdOf = (topic: TopicName): string =>
 
 const messageIdOf = (type: EventType): string => `${type}.v${EventVersions[type]}`;
 
+const tombstoneIdOf = (topic: TopicName): string => `${channelIdOf(topic)}.tombstone`;
+
 const pascal = (type: string): string => type.replace(/(?:^|[.-])(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 const payloadSchemaIdOf = (type: EventType): string => `${pascal(type)}V${EventVersions[type]}`;
@@ -64,9 +66,10 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
           address: topic,
           title: topic,
           description: `${spec.description} Key: ${spec.key}. Partitions: ${spec.partitions}.${spec.compacted ? ' Compacted.' : ''} Invalid messages go to ${topic}.dlq.`,
-          messages: Object.fromEntries(
-            TopicEvents[topic].map((type: EventType) => [messageIdOf(type), { $ref: `#/components/messages/${messageIdOf(type)}` }]),
-          ),
+          messages: Object.fromEntries([
+            ...TopicEvents[topic].map((type: EventType) => [messageIdOf(type), { $ref: `#/components/messages/${messageIdOf(type)}` }]),
+            ...(spec.tombstone === undefined ? [] : [[tombstoneIdOf(topic), { $ref: `#/components/messages/${tombstoneIdOf(topic)}` }]]),
+          ]),
           bindings: {
             kafka: {
               bindingVersion: '0.5.0',
@@ -101,6 +104,26 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
     }),
   );
 
+  // A compacted topic's tombstones, where its contract says what they mean: the key and no value, so no headers and no content type.
+  const tombstones = Object.fromEntries(
+    topics.flatMap((topic) => {
+      const { tombstone, key } = TopicSpecs[topic];
+      if (tombstone === undefined) return [];
+      return [
+        [
+          tombstoneIdOf(topic),
+          {
+            name: 'tombstone',
+            title: `${topic} tombstone`,
+            summary: `A record keyed by ${key} with a null value, no headers: ${tombstone}`,
+            payload: { type: 'null' },
+            bindings: { kafka: { bindingVersion: '0.5.0', key: { type: 'string', description: keyDescriptions[key] } } },
+          },
+        ],
+      ];
+    }),
+  );
+
   const schemas = Object.fromEntries(
     types.flatMap((type) => [
       [`${pascal(type)}Headers`, jsonSchemaOf(kafkaHeadersSchemaOf(type))],
@@ -118,7 +141,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
     },
     defaultContentType: 'application/json',
     channels,
-    components: { messages, schemas },
+    components: { messages: { ...messages, ...tombstones }, schemas },
   };
 }
 

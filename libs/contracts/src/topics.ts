@@ -26,6 +26,12 @@ export interface TopicSpec {
    */
   externalProducers: boolean;
   description: string;
+  /**
+   * What a tombstone (a record of the key with a null value, Kafka's way of deleting a key on a
+   * compacted topic) says on this topic. Only a compacted topic may carry them, and only one that
+   * says what they mean: elsewhere a null value is no event, and consumers dead-letter it.
+   */
+  tombstone?: string;
 }
 
 // Six partitions lets up to six consumer replicas share the per-region and per-window streams;
@@ -46,6 +52,7 @@ export const TopicSpecs: Record<TopicName, TopicSpec> = {
     key: 'region/metric',
     externalProducers: false,
     description: 'Learned hour-of-week traffic profile per region and metric; the latest per key survives compaction.',
+    tombstone: 'The series was retired (DELETE /v1/regions/{region}/series/{metric}): it has no baseline any more, and a copy kept of it is to be dropped.',
   },
   [Topics.regionSurges]: {
     name: Topics.regionSurges,

@@ -75,6 +75,9 @@ describe('tombstones on a compacted topic, against the real broker and PostgreSQ
       await expect(bed.dataSource.transaction((transaction) => writer.addTombstone(transaction, Topics.trafficSamples, 'NP'))).rejects.toThrow(
         'OutboxWriter.addTombstone: traffic.samples.v1 is not compacted, so a tombstone would delete nothing there; publish an event instead.',
       );
+      await expect(bed.dataSource.transaction((transaction) => writer.addTombstone(transaction, Topics.apiKeys, '0123456789abcdef'))).rejects.toThrow(
+        'OutboxWriter.addTombstone: api.keys.v1 carries no tombstones by its contract: say what one means there first (tombstone in its TopicSpecs entry, libs/contracts).',
+      );
       relay.start();
       await expectEventually(() => expect(raw.messages).toHaveLength(3));
       expect(raw.messages).toEqual([

@@ -52,6 +52,13 @@ describe('EventConsumer: every event type of its topic is handled or ignored on 
     expect(new EventConsumer({ ...baselines, handlers: { 'region.baseline': noop }, onTombstone: noop }).groupId).toBe('spec.maintenance-planner.baselines');
   });
 
+  it('takes no tombstones on a compacted topic whose contract gives them no meaning', () => {
+    const keys = { ...base, topic: Topics.apiKeys, group: 'notifier.keys' };
+    expect(() => new EventConsumer({ ...keys, handlers: { 'api-key.state': noop }, onTombstone: noop })).toThrow(
+      'Consumer group notifier.keys on api.keys.v1: api.keys.v1 carries no tombstones by its contract (tombstone in its TopicSpecs entry, libs/contracts), so there are none to apply.',
+    );
+  });
+
   it('lets a batch handler take every type of the topic but the ignored ones', () => {
     expect(() => new EventConsumer({ ...base, batch: { handler: noop }, ignore: ['surge.cleared'] })).not.toThrow();
   });

@@ -825,6 +825,9 @@ function assertExplicitHandling<T extends TopicName>({ topic, group, handlers, b
   if (onTombstone && !TopicSpecs[topic].compacted) {
     throw new Error(`Consumer group ${group} on ${topic}: onTombstone is for a compacted topic, and ${topic} is not one; its tombstones are dead-lettered.`);
   }
+  if (onTombstone && TopicSpecs[topic].tombstone === undefined) {
+    throw new Error(`Consumer group ${group} on ${topic}: ${topic} carries no tombstones by its contract (tombstone in its TopicSpecs entry, libs/contracts), so there are none to apply.`);
+  }
   if (onTombstone && batch) {
     throw new Error(`Consumer group ${group} on ${topic}: onTombstone applies tombstones one at a time, in their place among the events: give handlers, not batch.`);
   }

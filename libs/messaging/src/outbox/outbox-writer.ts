@@ -142,6 +142,8 @@ export class OutboxWriter {
    */
   async addTombstone(manager: EntityManager, topic: TopicName, key: string): Promise<void> {
     if (!TopicSpecs[topic].compacted) throw new Error(`OutboxWriter.addTombstone: ${topic} is not compacted, so a tombstone would delete nothing there; publish an event instead.`);
+    // Consumers and the AsyncAPI document learn what a tombstone means from the topic's contract.
+    if (TopicSpecs[topic].tombstone === undefined) throw new Error(`OutboxWriter.addTombstone: ${topic} carries no tombstones by its contract: say what one means there first (tombstone in its TopicSpecs entry, libs/contracts).`);
     await this.write(manager, [{ id: uuidv7(), type: TOMBSTONE, topic, key, headers: {}, payload: null }]);
   }
 
