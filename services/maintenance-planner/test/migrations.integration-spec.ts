@@ -561,9 +561,9 @@ describe('maintenance-planner migration: the local time each window was planned 
       zone: ['Asia/Tehran', 'America/Vancouver', 'Asia/Kathmandu'][index % 3],
       startsAt: new Date(Date.parse('2026-11-01T09:30:00Z') + index * 3_600_000),
     }));
-    // And one in a zone no tz data knows (stored by hand): its window keeps no local start, and the migration goes on.
-    const unknown = '0190e0c8-0000-7000-8000-ffffffffffff';
-    const planned = [...windows, { id: unknown, zone: 'Mars/Olympus_Mons', startsAt: new Date('2026-11-01T09:30:00Z') }];
+    // And 22 in a zone no tz data knows (stored by hand): their windows keep no local start, and the migration goes on.
+    const unknown = Array.from({ length: 22 }, (_, index) => `0190e0c8-0000-7000-8000-ffffffffff${String(index).padStart(2, '0')}`);
+    const planned = [...windows, ...unknown.map((id) => ({ id, zone: 'Mars/Olympus_Mons', startsAt: new Date('2026-11-01T09:30:00Z') }))];
     await before.query(
       `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
        SELECT id, 'patch', 'network', false, '{IR}', s, s + interval '1 hour', zone, 'routine', 'hold', 'scheduled', s + interval '1 day', '2026-12-01Z', '2026-12-01Z'
@@ -577,9 +577,13 @@ describe('maintenance-planner migration: the local time each window was planned 
     try {
       expect(await runMigrations(after, { info: (line) => said.push(line) })).toEqual(['PlannedLocalStart1768500000000']);
       const stored = (await after.query('SELECT id, planned_local_start FROM maintenance_window ORDER BY id')) as { id: string; planned_local_start: string | null }[];
-      expect(stored.map((row) => row.planned_local_start)).toEqual([...windows.map((window) => instantToWallClock(window.startsAt, window.zone)), null]);
+      expect(stored.map((row) => row.planned_local_start)).toEqual([...windows.map((window) => instantToWallClock(window.startsAt, window.zone)), ...unknown.map(() => null)]);
+      // The first 20 named, then how many more: an installation with thousands gets a line an operator reads.
       expect(said.slice(1)).toEqual([
-        `schema maintenance_planner: PlannedLocalStart1768500000000 recorded no planned local start for 1 window(s) whose zone this Node's time zone data does not know, anchored on their start instant as before: ${unknown} (Mars/Olympus_Mons)`,
+        `schema maintenance_planner: PlannedLocalStart1768500000000 recorded no planned local start for 22 window(s) whose zone this Node's time zone data does not know, anchored on their start instant as before: ${unknown
+          .slice(0, 20)
+          .map((id) => `${id} (Mars/Olympus_Mons)`)
+          .join(', ')} and 2 more`,
       ]);
       expect(stored[1].planned_local_start).toMatch(/^2026-11-01T0[23]:30$/);
       await after.undoLastMigration();

@@ -1,5 +1,5 @@
 import { instantToWallClock } from '@holdfast/time';
-import type { HoldfastMigration } from '@holdfast/database';
+import { reportedNames, type HoldfastMigration } from '@holdfast/database';
 import type { QueryRunner } from 'typeorm';
 
 // Thousands of windows are read and written back a page at a time, not in one statement of every row.
@@ -44,7 +44,7 @@ export class PlannedLocalStart1768500000000 implements HoldfastMigration {
       );
     }
     if (unread.length > 0) {
-      this.report = `recorded no planned local start for ${unread.length} window(s) whose zone this Node's time zone data does not know, anchored on their start instant as before: ${unread.slice(0, 10).join(', ')}`;
+      this.report = `recorded no planned local start for ${unread.length} window(s) whose zone this Node's time zone data does not know, anchored on their start instant as before: ${reportedNames(unread)}`;
     }
   }
 
