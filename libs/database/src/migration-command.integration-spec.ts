@@ -175,6 +175,42 @@ describe('the migrate command going back, and checking', () => {
     await command(['revert']);
   });
 
+  // A migration edited or renamed after it ran on main: its replacement (same place, `replaces` its old name) brings a schema that ran it to its own shape.
+  const ThingLabel1700000100000 = thing('ThingLabel1700000100000', { up: 'ALTER TABLE thing ADD COLUMN IF NOT EXISTS name text', down: 'ALTER TABLE thing DROP COLUMN name' });
+  class ThingLabelReplacingName extends ThingLabel1700000100000 {
+    replaces = ['ThingName1700000100000'];
+  }
+
+  it('goes back past a migration a later one replaced, removing its record once its replacement is undone', async () => {
+    await command([], [CreateThing1700000000000, ThingName1700000100000]);
+    const renamed = [CreateThing1700000000000, ThingLabelReplacingName, ThingSize1700000200000];
+    await command([], renamed);
+    expect(await recorded()).toEqual(['CreateThing1700000000000', 'ThingName1700000100000', 'ThingLabel1700000100000', 'ThingSize1700000200000']);
+    expect(await command(['revert', '--to', 'CreateThing1700000000000'], renamed)).toEqual({
+      out:
+        '[migrate] schema spec_back: reverted ThingSize1700000200000; the last applied is now ThingLabel1700000100000\n' +
+        '[migrate] schema spec_back: reverted ThingLabel1700000100000; the last applied is now ThingName1700000100000\n' +
+        '[migrate] schema spec_back: removed the record of ThingName1700000100000, which ThingLabel1700000100000 replaced: undoing ThingLabel1700000100000 undid it too; the last applied is now CreateThing1700000000000\n',
+      err: '',
+      code: undefined,
+    });
+    expect(await recorded()).toEqual(['CreateThing1700000000000']);
+    await command(['revert']);
+  });
+
+  it('refuses to go back past a replaced migration whose replacement has not run, reverting nothing', async () => {
+    await command([], [CreateThing1700000000000, ThingName1700000100000]);
+    const refused = await command(['revert'], [CreateThing1700000000000, ThingLabelReplacingName]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      '[migrate] failed: schema spec_back records ThingName1700000100000, which this build replaced with ThingLabel1700000100000, and has not applied ThingLabel1700000100000, so this build cannot undo it: start this build once (it applies ThingLabel1700000100000) and revert then, or revert with the release that applied ThingName1700000100000.\n' +
+        'Nothing was reverted.\n',
+    );
+    expect(await recorded()).toEqual(['CreateThing1700000000000', 'ThingName1700000100000']);
+    await command(['revert'], [CreateThing1700000000000, ThingName1700000100000]);
+    await command(['revert']);
+  });
+
   it('checks a schema without changing it: up to date, migrations to apply, or migrated by a newer release', async () => {
     expect(await command(['check'])).toEqual({ out: '[migrate] schema spec_back: 3 migration(s) to apply: CreateThing1700000000000, ThingName1700000100000, ThingSize1700000200000\n', err: '', code: undefined });
     expect(await recorded()).toEqual([]);

@@ -59,12 +59,30 @@ export async function revertMigrations(dataSource: DataSource, log: MigrationLog
     // Only the newer release has the down of a migration this build lacks.
     const problem = undone.some((name) => !known.includes(name)) ? newerSchemaProblem(schema, recorded, known, serviceOf(dataSource)) : null;
     if (problem) throw new NewerSchemaError(problem);
+    const replacers = replacersOf(dataSource);
+    for (const [index, name] of undone.entries()) {
+      const replacer = replacers.get(name);
+      // Its replacement, applied after it, brought the schema to its own shape: undoing that undoes both. Without it, this build has no down for it.
+      if (replacer !== undefined && !undone.slice(index + 1).includes(replacer)) {
+        throw new RevertRefused(
+          `schema ${schema} records ${name}, which this build replaced with ${replacer}, and has not applied ${replacer}, so this build cannot undo it: ` +
+            `start this build once (it applies ${replacer}) and revert then, or revert with the release that applied ${name}.`,
+        );
+      }
+    }
     if (undone.length === 0) log.info(to === undefined ? `schema ${schema}: no migration is applied: nothing to revert` : `schema ${schema}: ${to} is already the last applied migration: nothing to revert`);
+    const table = `"${schema}"."${dataSource.options.migrationsTableName ?? 'migrations'}"`;
     for (const name of undone.reverse()) {
-      // TypeORM undoes the migration recorded last, which is this one.
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      const replacer = replacers.get(name);
+      if (replacer === undefined) {
+        // TypeORM undoes the migration recorded last, which is this one.
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      } else {
+        await dataSource.query(`DELETE FROM ${table} WHERE id = (SELECT max(id) FROM ${table} WHERE name = $1)`, [name]);
+      }
       recorded.pop();
-      log.info(`schema ${schema}: reverted ${name}; ${recorded.length ? `the last applied is now ${recorded[recorded.length - 1]}` : 'no migration is applied now'}`);
+      const now = recorded.length ? `the last applied is now ${recorded[recorded.length - 1]}` : 'no migration is applied now';
+      log.info(replacer === undefined ? `schema ${schema}: reverted ${name}; ${now}` : `schema ${schema}: removed the record of ${name}, which ${replacer} replaced: undoing ${replacer} undid it too; ${now}`);
     }
     return undone;
   });
@@ -153,6 +171,13 @@ function serviceOf(dataSource: DataSource): string | undefined {
 }
 
 /** Every migration name this build accounts for: its migrations', and those they replaced. */
+/** Each name a migration of this build replaces, with the migration that replaced it. */
+function replacersOf(dataSource: DataSource): Map<string, string> {
+  return new Map(
+    dataSource.migrations.flatMap((migration) => ((migration as HoldfastMigration).replaces ?? []).map((replaced): [string, string] => [replaced, migration.name ?? migration.constructor.name])),
+  );
+}
+
 function knownMigrations(dataSource: DataSource): string[] {
   return dataSource.migrations.flatMap((migration) => [migration.name ?? migration.constructor.name, ...((migration as HoldfastMigration).replaces ?? [])]);
 }
