@@ -163,6 +163,8 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
         'GET /v1/windows/{id}/suggestions 422 invalid-slot-search',
         'GET /v1/windows/{id}/suggestions 409 window-cancelled',
         'POST /v1/windows/{id}/override 409 window-cancelled',
+        'POST /v1/windows/{id}/override 404 occurrence-not-found',
+        'PATCH /v1/windows/{id} 403 missing-scope',
         'POST /v1/keys 409 answer-shown-once',
         'GET /v1/windows/{id} 503 dependency-unavailable',
       ]),
@@ -263,6 +265,22 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     expect(planned.holds).toEqual([{ id: hold.id, regions: ['BD'], reason: 'Election night in BD', from: '2026-06-14T21:00:00.000Z', until: '2026-06-15T03:00:00.000Z' }]);
     const moved = await refused('PATCH', '/v1/windows/{id}', 409, 'window-in-hold', { path: { id: String(elsewhere.id) }, body: { footprint: { global: false, regions: ['BD'] }, version: elsewhere.version } });
     expect(moved.holds).toEqual(planned.holds);
+
+    // An override naming a run the window does not have.
+    const overridden = await send('POST', '/v1/windows/{id}/override', { path: { id: String(due.id) }, body: { reason: 'the firmware fix cannot wait', occurrence: 99 } });
+    expect([overridden.response.status, overridden.answer.code]).toEqual([404, 'occurrence-not-found']);
+    // A window no hold stops, moved under the hold by a key without holds:override: the 403 names the hold as the 409 does.
+    const exempt = await call('POST', '/v1/windows', 201, {
+      body: { title: 'Certificate rotation', ownerTeam: 'network-platform', footprint: { global: false, regions: ['LK'] }, startsAt: '2026-06-15T01:00:00Z', endsAt: '2026-06-15T02:00:00Z', plannedZone: 'Asia/Colombo', surgePolicy: 'exempt' },
+    });
+    const writer = await call('POST', '/v1/keys', 201, { body: { team: 'network-platform', scopes: ['read', 'windows:write'], name: 'openapi answers: no overrides' } });
+    const underHold = await refused('PATCH', '/v1/windows/{id}', 403, 'missing-scope', {
+      path: { id: String(exempt.id) },
+      body: { footprint: { global: false, regions: ['BD'] }, version: exempt.version },
+      headers: { authorization: `Bearer ${String(writer.key)}` },
+    });
+    expect(underHold).toMatchObject({ requiredScope: 'holds:override', surgePolicy: 'exempt', holds: planned.holds });
+    expect(documentedProblem('PATCH', '/v1/windows/{id}', 403, 'missing-scope').schema.safeParse({ ...underHold, holds: [{ ...(underHold.holds as object[])[0], undeclared: true }] }).success).toBe(false);
 
     // A hold's fields are the schema's, no more: one the planner grew would fail here, not in a generated client.
     const { schema } = documentedProblem('GET', '/v1/gate', 423, 'held');

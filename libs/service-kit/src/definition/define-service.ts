@@ -1,7 +1,7 @@
 import { Topics, TopicSpecs, type ConsumerGroup, type TopicName } from '@holdfast/contracts';
 import { createServiceDataSource, migrateFromCommandLine, waitForDatabase, type ServiceDataSourceOptions } from '@holdfast/database';
 import { MessagingMigrations, waitForKafka } from '@holdfast/messaging';
-import { InvalidConfiguration, invalidConfiguration } from '@holdfast/observability';
+import { InvalidConfiguration, invalidConfiguration, type ReadinessCheck } from '@holdfast/observability';
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
@@ -43,6 +43,11 @@ export interface ServiceDefinitionOptions<Shape extends z.ZodRawShape, Settings>
    * key from api.keys.v1.
    */
   keysConsumerGroup: ConsumerGroup | null;
+  /**
+   * What /health (and /health/ready) reports beside PostgreSQL and Kafka: provider classes whose own
+   * dependencies come from global modules, checked on every probe.
+   */
+  healthChecks?: Type<ReadinessCheck>[];
 }
 
 /** What a process or a test may replace when it builds the service. */
@@ -114,6 +119,7 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
             config,
             clock: overrides.clock,
             keysConsumerGroup: options.keysConsumerGroup,
+            healthChecks: options.healthChecks,
           }),
           ...options.modules,
         ],

@@ -1,8 +1,8 @@
 import type { ConsumerGroup, TopicSpec } from '@holdfast/contracts';
 import { DatabaseModule, DatabaseReadinessCheck, type ServiceDataSourceOptions } from '@holdfast/database';
 import { KafkaReadinessCheck, MessagingModule, type KafkaSettings, type LedgerSettings, type OutboxSettings } from '@holdfast/messaging';
-import { HealthModule, LoggingModule, MetricsModule, type UnmarkedSecret } from '@holdfast/observability';
-import { type DynamicModule, Module } from '@nestjs/common';
+import { HealthModule, LoggingModule, MetricsModule, type ReadinessCheck, type UnmarkedSecret } from '@holdfast/observability';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiKeyAuthenticator } from '../auth/api-key.authenticator';
 import { Authenticator } from '../auth/authenticator';
@@ -34,6 +34,8 @@ export interface ServiceFoundationOptions {
   clock?: Clock;
   /** The group that keeps this service's copy of the API keys; null where the keys are issued. */
   keysConsumerGroup: ConsumerGroup | null;
+  /** What the service's own health reports beside PostgreSQL and Kafka. */
+  healthChecks?: Type<ReadinessCheck>[];
 }
 
 @Module({})
@@ -51,7 +53,7 @@ export function serviceFoundation(options: ServiceFoundationOptions): DynamicMod
     MetricsModule.forRoot(options.service),
     DatabaseModule.forRoot(options.database),
     MessagingModule.forRoot({ kafka: options.kafka, topics: options.topics, relay: { retentionMs: options.outbox.retentionMs }, ledger: options.ledger }),
-    HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck]),
+    HealthModule.forRoot([DatabaseReadinessCheck, KafkaReadinessCheck, ...(options.healthChecks ?? [])]),
     { module: DeadLettersModule },
     {
       module: ServiceKitModule,

@@ -42,7 +42,8 @@ export interface PlannerSettings {
   gateRetryAfterSeconds: number;
   /**
    * How long the broker may leave the surges consumer unanswered before the gate stops answering
-   * "allowed" (a surge or declaration made meanwhile would not be held yet); 0 turns it off.
+   * "allowed" (a surge or declaration made meanwhile would not be held yet); 0 turns that rule off,
+   * never the gate's failing closed while the surges consumer catches up after a start or a rebalance.
    */
   gateMaxSurgeSilenceMs: number;
   /** How far back the iCalendar feeds reach: runs that ended earlier are left out. */

@@ -296,10 +296,27 @@ export class GateService {
    * planner has is still answered (423): that much it knows. It fails closed too until the consumer has
    * applied what its partitions held when they were assigned to it (after its start, after a rebalance):
    * the surges published while the planner was down, or while another replica had those partitions.
+   * GATE_MAX_SURGE_SILENCE_SECONDS=0 turns off the silence rule alone: catching up is no guess about
+   * the broker, it is a backlog known not to be applied.
    */
   private assertSurgesHeard(): void {
     const limitMs = this.config.settings.gateMaxSurgeSilenceMs;
-    if (limitMs === 0) return;
+    if (limitMs > 0) this.assertBrokerHeard(limitMs);
+    // A field read: the log ends are read once per assignment, not per question. A planner answering before it had
+    // read its backlog said "allowed" for ~3 s after a restart for regions that 30 declarations made while it was down held.
+    const catchingUp = this.messaging.catchingUp(Topics.regionSurges);
+    if (catchingUp) {
+      const { after, messagesBehind } = catchingUp;
+      const behind = messagesBehind === undefined ? 'the log ends of its partitions not read yet' : `${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind the log ends read when its partitions were assigned`;
+      throw this.unheard(
+        `The planner is catching up on region.surges.v1 after ${after === 'start' ? 'its start' : "its consumer group's rebalance"}: ${behind}, so a surge or a declaration published before then may not be held yet, and it cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
+        { silentSeconds: 0, ...(messagesBehind === undefined ? {} : { messagesBehind }) },
+      );
+    }
+  }
+
+  /** The silence rule: the broker has not answered the surges consumer for longer than `limitMs`, or has answered again for less than that since. */
+  private assertBrokerHeard(limitMs: number): void {
     const silentMs = this.messaging.silentForMs(Topics.regionSurges) ?? 0;
     if (silentMs > limitMs) {
       throw this.unheard(
@@ -314,17 +331,6 @@ export class GateService {
       throw this.unheard(
         `The planner's consumer of region.surges.v1 hears Kafka again since ${Math.round(heardAgainMs / 1000)} s, after more than GATE_MAX_SURGE_SILENCE_SECONDS (${limitMs / 1000}) without it: a surge or a declaration made meanwhile may still be on its way from the analyzer, so for as long again it cannot say that nothing holds this. ${ASK_AGAIN_FOR_KAFKA}`,
         { silentSeconds: 0 },
-      );
-    }
-    // A field read: the log ends are read once per assignment, not per question. A planner answering before it had
-    // read its backlog said "allowed" for ~3 s after a restart for regions that 30 declarations made while it was down held.
-    const catchingUp = this.messaging.catchingUp(Topics.regionSurges);
-    if (catchingUp) {
-      const { after, messagesBehind } = catchingUp;
-      const behind = messagesBehind === undefined ? 'the log ends of its partitions not read yet' : `${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind the log ends read when its partitions were assigned`;
-      throw this.unheard(
-        `The planner is catching up on region.surges.v1 after ${after === 'start' ? 'its start' : "its consumer group's rebalance"}: ${behind}, so a surge or a declaration published before then may not be held yet, and it cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
-        { silentSeconds: 0, ...(messagesBehind === undefined ? {} : { messagesBehind }) },
       );
     }
   }

@@ -20,7 +20,7 @@ import {
   type UpdateWindowRequest,
 } from './window-request.schema';
 import { OCCURRENCE_ANSWER, OCCURRENCE_PAGE, OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE, type OccurrencePage } from './window-view.schema';
-import { WindowInHoldProblemSchema } from './window-in-hold-problem.schema';
+import { MoveUnderHoldsProblemSchema, WindowInHoldProblemSchema } from './window-in-hold-problem.schema';
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
 
@@ -85,6 +85,13 @@ export class WindowsController {
     problem: WindowInHoldProblemSchema,
     orOtherProblems: true,
   })
+  @ApiProblemResponse({
+    status: 403,
+    description:
+      "missing-scope (the scope needed, in requiredScope): windows:write; holds:override for override, for a surgePolicy no hold stops, or for a change that brings a window no hold stops (exempt, notify-only) under active holds, with its surgePolicy and those holds named as window-in-hold names them; or other-team: the window belongs to another team than the key's",
+    problem: MoveUnderHoldsProblemSchema,
+    orOtherProblems: true,
+  })
   @ApiResponse({ status: 422, description: TOO_FAR })
   @ApiResponse({ status: 428, description: 'version-required: neither If-Match nor a body version says which version the change is made against' })
   @ApiZodBody(UpdateWindowSchema)
@@ -145,6 +152,7 @@ export class WindowsController {
   @ApiOperation({ summary: 'Let this window (or one occurrence) through the holds on it, with a reason' })
   @ApiOkResponse({ description: 'The holds it was let through, and the window', schema: OVERRIDE_ANSWER })
   @ApiResponse({ status: 409, description: `not-held: no active hold could stop a run of it still to come; ${CANCELLED}` })
+  @ApiResponse({ status: 404, description: 'window-not-found: there is no window id; occurrence-not-found: occurrence names a run the window does not have (GET /v1/windows/{id}/occurrences lists them)' })
   @ApiZodBody(WindowOverrideSchema)
   override(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(WindowOverrideSchema)) body: z.infer<typeof WindowOverrideSchema>, @CurrentPrincipal() principal: Principal) {
     return this.windows.override(id, body.reason, body.occurrence, actorOf(principal));
