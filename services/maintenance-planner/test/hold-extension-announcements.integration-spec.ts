@@ -53,5 +53,12 @@ describe('maintenance-planner: hold.placed extended is sent when a surge.updated
     await expectEventually(() => expect(extensions()).toHaveLength(2));
     expect(extensions()[1]).toMatchObject({ severity: 'major', until: '2026-12-11T12:00:00.000Z', reason: 'Surge in EC: HighLatency firing until noon' });
     expect(eventsOf(holdEvents, 'hold.placed').filter((event) => event.holdId === placed.holdId)).toHaveLength(3);
+    // The trail has an extension only where something moved, saying what: not the update that changed neither end nor severity.
+    const trail = (await api('GET', `/v1/audit?subject=${placed.holdId}`)).body.items as { action: string; actor: string; details: Record<string, unknown> }[];
+    expect(trail.filter((entry) => entry.action === 'extended')).toEqual([
+      expect.objectContaining({ actor: `surge:${surgeId}`, details: { until: null, moved: { severity: { from: 'major', to: 'critical' } } } }),
+      expect.objectContaining({ details: { until: null, moved: { severity: { from: 'critical', to: 'major' } } } }),
+      expect.objectContaining({ details: { until: '2026-12-11T12:00:00.000Z', moved: { until: { from: null, to: '2026-12-11T12:00:00.000Z' } } } }),
+    ]);
   });
 });

@@ -775,8 +775,12 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     expect((await occurrences(afterEstimate.windowId))[0].status).toBe('held');
     // Held by the sweep's horizon step, and on the window's trail as held, as its release will be.
     expect((await api('GET', `/v1/audit?subject=${afterEstimate.windowId}`)).body.items).toContainEqual(expect.objectContaining({ action: 'held', actor: `hold:${outlasting.id}`, details: { holdId: outlasting.id, occurrences: [1], runs: [{ number: 1, startsAt: '2026-06-25T13:00:00.000Z' }], kind: 'held' } }));
-    const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: { why?: string } }[];
-    expect(trail.find((entry) => entry.action === 'extended')?.details.why).toBe('the surge outlasted its expected end');
+    const trail = (await api('GET', `/v1/audit?subject=${outlasting.id}`)).body.items as { action: string; details: Record<string, unknown> }[];
+    expect(trail.find((entry) => entry.action === 'extended')?.details).toEqual({
+      until: null,
+      moved: { until: { from: '2026-06-25T12:00:00.000Z', to: null } },
+      why: 'the surge outlasted its expected end',
+    });
     // The window planned beyond the hold's horizon: not held yet, and held by the sweep once the horizon reaches it while the surge goes on.
     expect((await occurrences(beyond.windowId))[0].status).toBe('scheduled');
     clock.set('2026-06-26T15:00:00Z');

@@ -79,6 +79,32 @@ function candidatesOf(request: FanOutRequest, ordered = true): string {
 const parametersOf = (request: FanOutRequest) => [request.holdId, request.regions, request.from, request.until, request.now, request.windowId ?? null];
 
 /**
+ * How far past a fan-out's `now` a run counts as begun for lockRunsBegun: a release on another replica, or a moment later,
+ * gives a new slot to the runs begun by its own clock.
+ */
+const BEGUN_MARGIN = "interval '1 minute'";
+
+/**
+ * Share-locks, in key order, the runs of held windows a fan-out (`request`, not a window's own) may link that have begun
+ * (BEGUN_MARGIN): those a release under way may be giving a new slot, or moving to it (settleReleased, which locks them
+ * first). Issued just before the fan-out, whose statement then reads them as that release left them: a run waiting for a
+ * new slot, or moved to one, is not held by the new hold where it was; and a release reaching them after this waits for
+ * the fan-out's links to commit, and leaves such a run to the new hold. Without it each read the other as not yet
+ * there, and a placement at a release's moment held the run that release had just given a new slot. Only runs begun are at
+ * stake, a few, so a fan-out waits for no release over runs still to come (and a placement for no release elsewhere). A
+ * window's own fan-out needs none: it runs under LOCK_HOLD_SET_TO_PLAN, which waits for releases.
+ */
+export async function lockRunsBegun(db: Queryable, request: FanOutRequest): Promise<void> {
+  await db.query(
+    `SELECT 1 FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
+      WHERE w.surge_policy = 'hold' AND w.status <> 'cancelled' AND (w.footprint_global OR w.footprint_regions && $1::text[])
+        AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND o.starts_at <= $4::timestamptz + ${BEGUN_MARGIN}
+      ORDER BY o.window_id, o.number FOR SHARE OF o`,
+    [request.regions, request.from, request.until, request.now],
+  );
+}
+
+/**
  * The set-based fan-out: one statement finds every occurrence of every non-exempt window whose
  * footprint includes a hold region (or is global) and that overlaps the period, and links it to
  * the hold (a second run links nothing twice, and writes nothing to the links it finds: see
@@ -89,6 +115,7 @@ const parametersOf = (request: FanOutRequest) => [request.holdId, request.region
  * windowStatusOf in windows/window-record.ts).
  */
 export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise<FannedOccurrence[]> {
+  if (!request.windowId) await lockRunsBegun(db, request);
   // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
   // 100k occurrences or two), which a generic plan would not see.
   return (await db.query(

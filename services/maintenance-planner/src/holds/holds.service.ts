@@ -14,8 +14,8 @@ import { heldByActiveHold, type OccurrenceRow, WINDOW_COLUMNS, type WindowRow } 
 import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, HoldAnnouncer, heldItsRun, type TouchedOccurrence } from './hold-announcer';
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
-import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, surgeHoldReason, type HoldRow } from './hold-record';
+import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, lockRunsBegun, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, stopsRunsUntilSql, surgeHoldReason, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -136,7 +136,7 @@ export class HoldsService implements BeforeApplicationShutdown {
     const placedEventId = uuidv7();
     // A hold placed by hand starts a chain of its own (its hold.placed's), which its window events and its release join.
     const chain = placement.cause ? causedBy(placement.cause) : { correlationId: placedEventId };
-    const [, [hold], linked, windows] = await Promise.all([
+    const [, [hold], , linked, windows] = await Promise.all([
       // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
       tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
@@ -162,6 +162,8 @@ export class HoldsService implements BeforeApplicationShutdown {
           coveredUntil,
         ],
       ) as Promise<HoldRow[]>,
+      // Queued before the fan-out, in the same round trip: the runs begun a release under way may be giving a new slot.
+      lockRunsBegun(tx, { holdId, regions, from: placement.from, until: coveredUntil, now }),
       this.timed('placed', () => fanOutPlacedHold(tx, { holdId, regions, from: placement.from, until: coveredUntil, now, fresh: true, ifPlaced: true }, HOLD_EVENT_WINDOW_IDS)),
       this.announcer.readPlaced(tx, holdId),
     ]);
@@ -233,7 +235,11 @@ export class HoldsService implements BeforeApplicationShutdown {
     );
     if (!row) return;
     const touched = await this.timedFanOut('extended', tx, { holdId: row.id, regions: row.regions, from: row.from_at, until: coveredUntil, now });
-    await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: causeActor(hold.source, hold.cause_id), causeEventId: update.cause.id, details: { until } });
+    // An alert firing again as it was moves nothing: the trail, which people read for what changed, is not told it was extended.
+    const moved = movedBy(hold, row);
+    if (moved) {
+      await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: causeActor(hold.source, hold.cause_id), causeEventId: update.cause.id, details: { until, moved } });
+    }
     await auditOccurrences(tx, row.id, touched, { action: 'held', actor: `hold:${row.id}`, at: now, causeEventId: update.cause.id });
     const windows = await this.announcer.load(tx, touched);
     if (row.until_at?.getTime() === hold.until_at?.getTime() && !severityRose(hold.severity, row.severity)) {
@@ -419,6 +425,13 @@ export class HoldsService implements BeforeApplicationShutdown {
     const moves: AutomaticMove[] = [];
     if (held.length === 0) return { moves };
     const pairs = [held.map((entry) => entry.window_id), held.map((entry) => entry.number)];
+    // Locked in key order before they are read as held or not, as a fan-out under way locks them (lockRunsBegun): a hold placed
+    // or extended over them meanwhile commits first, and the statement below sees that it holds them still.
+    await tx.query(
+      `SELECT 1 FROM occurrence o JOIN unnest($1::uuid[], $2::int[]) AS t(window_id, number) ON o.window_id = t.window_id AND o.number = t.number
+        WHERE o.status = 'scheduled' AND o.starts_at <= $3 AND o.starts_at < $4 ORDER BY o.window_id, o.number FOR NO KEY UPDATE OF o`,
+      [...pairs, now, endedAt],
+    );
     const lateRows = rowsOf<OccurrenceRow>(
       await tx.query(
         `UPDATE occurrence o SET status = 'needs-reschedule' FROM unnest($1::uuid[], $2::int[]) AS t(window_id, number)
@@ -483,18 +496,20 @@ export class HoldsService implements BeforeApplicationShutdown {
    */
   async releaseDue(): Promise<number> {
     const now = this.clock.now();
-    // A surge's hold is released once the surge clears and the cool-down passes (DESIGN.md), never
-    // at its expected end, which is an estimate; a manual hold ends at its until.
+    // At its end known ahead (stopsRunsUntilSql), where the gate let its runs go: a surge's hold once the surge clears and the
+    // cool-down passes (DESIGN.md), never at its expected end, which is an estimate; a manual one at its until; a declaration's at
+    // its until and the cool-down after it, its clearance come or not: with the analyzer down, it held a run past its start
+    // unmarked, with no slot proposed, until the clearance came. A clearance coming after finds it released and does nothing.
     const due = (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND (release_due_at <= $1 OR (source = 'manual' AND until_at <= $1)) ORDER BY placed_at`,
-      [now],
+      `SELECT ${HOLD_COLUMNS} FROM hold WHERE released_at IS NULL AND ${stopsRunsUntilSql('hold', '$2::bigint')} <= $1 ORDER BY placed_at`,
+      [now, this.settings.holdCooldownMs],
     )) as HoldRow[];
     let released = 0;
     const failed: { holdId: string; error: unknown }[] = [];
     for (const hold of due) {
-      const reason = hold.release_due_at && hold.release_due_at <= now ? releasedAfterClearance(hold) : 'The held period ended';
+      const { reason, endedAt } = this.dueRelease(hold, now);
       try {
-        if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason))) released++;
+        if (await this.dataSource.transaction((tx) => this.release(tx, hold, undefined, reason, endedAt))) released++;
       } catch (error) {
         failed.push({ holdId: hold.id, error });
       }
@@ -506,6 +521,16 @@ export class HoldsService implements BeforeApplicationShutdown {
       );
     }
     return released;
+  }
+
+  /**
+   * Why a hold releaseDue found due is released, and where it stopped holding runs (endOfHeld): a declaration's with no clearance
+   * come at its until and the cool-down, as if its clearance had come at its until, which the analyzer's clock puts there.
+   */
+  private dueRelease(hold: HoldRow, now: Date): { reason: string; endedAt?: Date } {
+    if (hold.release_due_at && hold.release_due_at <= now) return { reason: releasedAfterClearance(hold) };
+    if (hold.source === 'declaration') return { reason: releasedAfterClearance({ ...hold, cleared_at: hold.until_at }), endedAt: knownEnd(hold, this.settings.holdCooldownMs)! };
+    return { reason: 'The held period ended' };
   }
 
   /**
@@ -521,14 +546,22 @@ export class HoldsService implements BeforeApplicationShutdown {
   async openOutlasted(): Promise<number> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
-      const outlasted = rowsOf<HoldRow>(
+      // Each with the expected end it outlasted, which the trail says it moved from.
+      const outlasted = rowsOf<{ id: string; expected_end: Date }>(
         await tx.query(
-          `UPDATE hold SET until_at = NULL WHERE released_at IS NULL AND source NOT IN ('manual', 'declaration') AND cleared_at IS NULL AND until_at <= $1 RETURNING ${HOLD_COLUMNS}`,
+          `WITH outlasted AS (SELECT id, until_at FROM hold WHERE released_at IS NULL AND source NOT IN ('manual', 'declaration') AND cleared_at IS NULL AND until_at <= $1 FOR UPDATE)
+           UPDATE hold SET until_at = NULL FROM outlasted WHERE hold.id = outlasted.id RETURNING hold.id, outlasted.until_at AS expected_end`,
           [now],
         ),
       );
       for (const hold of outlasted) {
-        await this.audit(tx, { subjectType: 'hold', subjectId: hold.id, action: 'extended', actor: 'planner', details: { until: null, why: 'the surge outlasted its expected end' } });
+        await this.audit(tx, {
+          subjectType: 'hold',
+          subjectId: hold.id,
+          action: 'extended',
+          actor: 'planner',
+          details: { until: null, moved: { until: { from: hold.expected_end, to: null } }, why: 'the surge outlasted its expected end' },
+        });
       }
       return outlasted.length;
     });
@@ -592,10 +625,13 @@ export class HoldsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Fans every active hold out over one window's occurrences (a window planned or moved under them). `before`: the links
-   * in force before a change to the window, which let go of them to link its runs again where they now fall.
+   * Fans every active hold out over one window's occurrences (a window planned or moved under them, its runs extended by the
+   * horizon step). `before`: the links in force before a change to the window, which let go of them to link its runs again
+   * where they now fall. Resolves with the window.held of each hold that newly holds runs of it, in that hold's chain, as its
+   * placement tells a window: for the caller to publish after its own event of the window. Without them the runs the horizon
+   * step linked were held and gated with their owners and dashboards never told.
    */
-  async holdWindow(tx: EntityManager, windowId: string, before: readonly LinkInForce[] = []): Promise<TouchedOccurrence[]> {
+  async holdWindow(tx: EntityManager, windowId: string, before: readonly LinkInForce[] = []): Promise<HoldfastEvent[]> {
     const now = this.clock.now();
     // Only the holds on the window's footprint: any other would link nothing (fanOutHold's footprint test), and each costs two
     // statements inside the planning transaction: with 107 holds in force, planning a window elsewhere took 0.7-2.7 s instead of 0.1-0.4.
@@ -605,7 +641,7 @@ export class HoldsService implements BeforeApplicationShutdown {
         ORDER BY placed_at`,
       [windowId],
     )) as HoldRow[];
-    const touched: TouchedOccurrence[] = [];
+    const linkedBy: { hold: HoldRow; linked: TouchedOccurrence[] }[] = [];
     for (const hold of holds) {
       const until = heldThrough(hold, now, this.settings);
       const fannedOut = await fanOutHold(tx, { holdId: hold.id, regions: hold.regions, from: hold.from_at, until, now, windowId });
@@ -615,10 +651,15 @@ export class HoldsService implements BeforeApplicationShutdown {
       const linked = fannedOut.filter((link) => !kept.has(link.number));
       // Held by a change to the window, not by the hold's placement: on the trail all the same, as its release will be.
       await auditOccurrences(tx, hold.id, linked, { action: 'held', actor: `hold:${hold.id}`, at: now });
-      touched.push(...linked);
+      if (linked.length > 0) linkedBy.push({ hold, linked });
     }
     await refreshWindowStatus(tx, [windowId]);
-    return touched;
+    const events: HoldfastEvent[] = [];
+    for (const { hold, linked } of linkedBy) {
+      const windows = await this.announcer.load(tx, linked);
+      events.push(...this.announcer.windowHeldEvents(hold, windows, this.holdChain(hold, hold.placed_event_id)));
+    }
+    return events;
   }
 
   /** Unreleased holds on `regions` whose held period (to heldUntil as of now) meets `range`. */
@@ -809,6 +850,14 @@ const SEVERITY_RANK: Record<NonNullable<HoldRow['severity']>, number> = { minor:
 
 /** Whether a hold's severity rose from `before` to `after` (none is below any). */
 const severityRose = (before: HoldRow['severity'], after: HoldRow['severity']): boolean => (after ? SEVERITY_RANK[after] : 0) > (before ? SEVERITY_RANK[before] : 0);
+
+/** What a surge.updated moved of a hold (`before` as read, `after` as updated): its end and severity, each from what to what; null for neither. */
+function movedBy(before: Pick<HoldRow, 'until_at' | 'severity'>, after: Pick<HoldRow, 'until_at' | 'severity'>): Record<string, { from: unknown; to: unknown }> | null {
+  const moved: Record<string, { from: unknown; to: unknown }> = {};
+  if (before.until_at?.getTime() !== after.until_at?.getTime()) moved.until = { from: before.until_at, to: after.until_at };
+  if (before.severity !== after.severity) moved.severity = { from: before.severity, to: after.severity };
+  return Object.keys(moved).length > 0 ? moved : null;
+}
 
 /** How many of a hold's overrides its resource lists: a hold over a whole region may let hundreds of runs through. */
 export const HOLD_OVERRIDES_SHOWN = 100;

@@ -62,7 +62,6 @@ describe('the gate refusal of a window with no run to start', () => {
     waiting_starts_at: new Date('2026-08-01T10:36:00Z'),
     waiting_ends_at: new Date('2026-08-01T10:38:00Z'),
     waiting_proposed_slot: null,
-    waiting_uncleared_hold: null,
     waiting_count: 1,
   };
 

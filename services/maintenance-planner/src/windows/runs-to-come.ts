@@ -52,14 +52,6 @@ export function awaitsNewSlotAt(run: string, at: string, coolDownMs: string): st
     AND NOT EXISTS (SELECT 1 ${links} AND COALESCE(${holdEnd}, 'infinity') > ${at}))`;
 }
 
-/**
- * Of run `run` waiting so, stored scheduled, a declaration's hold holding it that the analyzer's clearance has not reached: the sweep
- * releases it, and marks the run, only once that clearance comes (or a person releases it), not at its end by time.
- */
-const unclearedDeclaration = (run: string) => `(SELECT hold.id FROM hold_occurrence link JOIN hold ON hold.id = link.hold_id
-      WHERE link.window_id = ${run}.window_id AND link.number = ${run}.number AND link.kind = 'held' AND link.released_at IS NULL AND link.overridden_by IS NULL
-        AND hold.source = 'declaration' AND hold.released_at IS NULL AND hold.release_due_at IS NULL ORDER BY hold.placed_at LIMIT 1)`;
-
 interface RunsLeftRow {
   version: number;
   starts_at: Date;
@@ -84,15 +76,13 @@ interface RunsLeftRow {
   waiting_starts_at: Date | null;
   waiting_ends_at: Date | null;
   waiting_proposed_slot: Slot | null;
-  /** A declaration's hold on that run, stored scheduled, whose clearance has not come (unclearedDeclaration). */
-  waiting_uncleared_hold: string | null;
   waiting_count: number;
 }
 
 /** What the 409 run-awaits-new-slot says of the run waiting. */
 type WaitingRow = Pick<
   RunsLeftRow,
-  'version' | 'waiting_number' | 'waiting_unmarked' | 'waiting_starts_at' | 'waiting_ends_at' | 'waiting_proposed_slot' | 'waiting_uncleared_hold' | 'waiting_count'
+  'version' | 'waiting_number' | 'waiting_unmarked' | 'waiting_starts_at' | 'waiting_ends_at' | 'waiting_proposed_slot' | 'waiting_count'
 >;
 
 /**
@@ -135,12 +125,12 @@ export async function noRunLeft(
             last.number AS last_number, last.status AS last_status, last.starts_at AS last_starts_at, last.ends_at AS last_ends_at,
             coming.number AS coming_number, coming.ends_at AS coming_ends_at,
             waiting.number AS waiting_number, waiting.status = 'scheduled' AS waiting_unmarked, waiting.starts_at AS waiting_starts_at, waiting.ends_at AS waiting_ends_at,
-            waiting.proposed_slot AS waiting_proposed_slot, waiting.uncleared_hold AS waiting_uncleared_hold,
+            waiting.proposed_slot AS waiting_proposed_slot,
             (SELECT count(*)::int FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')}) AS waiting_count
        FROM maintenance_window w
        LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at FROM occurrence o WHERE o.window_id = w.id ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) last ON true
        LEFT JOIN LATERAL (SELECT o.number, o.ends_at FROM occurrence o WHERE o.window_id = w.id AND o.status = 'scheduled' AND o.ends_at > $3 ORDER BY o.starts_at DESC, o.number DESC LIMIT 1) coming ON true
-       LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at, o.proposed_slot, CASE WHEN o.status = 'scheduled' THEN ${unclearedDeclaration('o')} END AS uncleared_hold
+       LEFT JOIN LATERAL (SELECT o.number, o.status, o.starts_at, o.ends_at, o.proposed_slot
                             FROM occurrence o WHERE o.window_id = w.id AND ${WAITING('o')} ORDER BY o.starts_at, o.number LIMIT 1) waiting ON true
       WHERE w.id = $1`,
     [windowId, at, now, coolDownMs],
@@ -194,7 +184,7 @@ export async function namedRunAwaitsNewSlot(
 ): Promise<DomainError | null> {
   const [row] = (await source.query(
     `SELECT w.version, o.number AS waiting_number, true AS waiting_unmarked, o.starts_at AS waiting_starts_at, o.ends_at AS waiting_ends_at,
-            o.proposed_slot AS waiting_proposed_slot, ${unclearedDeclaration('o')} AS waiting_uncleared_hold, 1 AS waiting_count
+            o.proposed_slot AS waiting_proposed_slot, 1 AS waiting_count
        FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id AND o.number = $3
       WHERE w.id = $1 AND ${awaitsNewSlotAt('o', '$2::timestamptz', '$4')}`,
     [windowId, asked.at, number, asked.coolDownMs],
@@ -206,7 +196,7 @@ export async function namedRunAwaitsNewSlot(
  * The 409 for a window whose run was held past its start and waits for a new slot, with no other to
  * start (or for that run named: `named`): the slot the planner proposed for it, if any, and the change of the window that takes one
  * (as holdfast windows show words it); `waitingRun` and `windowVersion` let a client say it its way. A run the sweep has not marked
- * yet has no slot proposed: the detail says when it will (for a declaration's hold, once its clearance comes).
+ * yet has no slot proposed: the detail says when it will.
  */
 function runAwaitsNewSlot(windowId: string, row: WaitingRow, { at, now, sweepIntervalMs }: AskedAt, named = false): DomainError {
   const number = row.waiting_number!;
@@ -219,11 +209,7 @@ function runAwaitsNewSlot(windowId: string, row: WaitingRow, { at, now, sweepInt
   // Its end still to come, "its time passed" would read as though the run were over.
   const passed = row.waiting_ends_at! > at ? `its start (${startsAt}, planned to end ${endsAt})` : `its time (${startsAt} to ${endsAt})`;
   const sweep = sweepIntervalMs > 0 ? `within PLANNER_SWEEP_INTERVAL_SECONDS (${sweepIntervalMs / 1000} s)` : 'when it runs (PLANNER_SWEEP_INTERVAL_SECONDS is 0: the periodic sweep is off)';
-  const uncleared = row.waiting_uncleared_hold;
-  // A declaration's hold is released at its clearance, which the analyzer's clock sends at its until: late, or never while it is down.
-  const marked = uncleared
-    ? `The planner marks the run needs-reschedule, and proposes a slot, when it releases declaration hold ${uncleared}: at the sweep after the impact-analyzer's clearance of the declared period reaches it (GET /v1/surges on the analyzer says whether its surge cleared), or at once if a person releases it (POST /v1/holds/${uncleared}/release)`
-    : `The planner proposes a slot at its next sweep, ${sweep} of the hold's end, marking the run needs-reschedule`;
+  const marked = `The planner proposes a slot at its next sweep, ${sweep} of the hold's end, marking the run needs-reschedule`;
   const take = row.waiting_unmarked
     ? `${marked}; GET /v1/windows/${windowId}/suggestions gives the least harmful ones now: move it to one with PATCH /v1/windows/${windowId} (startsAt, endsAt and "version": ${row.version}) and start the run it plans then.`
     : slot

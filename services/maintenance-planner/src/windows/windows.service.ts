@@ -300,10 +300,11 @@ export class WindowsService {
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
       const held = await this.intoHolds(tx, row, request.override?.reason, actor);
       // Linked to the holds in force as a change to it would be: a notify-only window is flagged, an overridden one let through.
-      await this.holds.holdWindow(tx, id);
+      const heldByHolds = await this.holds.holdWindow(tx, id);
       const current = await this.row(tx, id);
       await this.publish(tx, createEvent('window.scheduled', { ...this.snapshot(current), status: 'scheduled' }, this.options(id)));
       if (held) await this.publish(tx, ...held);
+      await this.publish(tx, ...heldByHolds);
       return this.resource(tx, current);
     });
   }
@@ -679,7 +680,7 @@ export class WindowsService {
         }
         const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore });
         if (overridden) events.push(...overridden);
-        await this.holds.holdWindow(tx, id, linkedBefore);
+        events.push(...(await this.holds.holdWindow(tx, id, linkedBefore)));
         // Made exempt, the window is let go by every hold it was under at the change's word, not by a hold's release: the trail says whose.
         const releasedBy = changes.includes('surgePolicy') && next.surgePolicy === 'exempt' ? { actor, reason: `surgePolicy changed to exempt by ${actor}` } : undefined;
         await this.auditLetGo(tx, id, letGo, releasedBy);
@@ -1211,7 +1212,7 @@ export class WindowsService {
       // More runs than one expansion takes: the next sweep goes on from the last one inserted.
       const reached = truncated ? new Date(occurrences[occurrences.length - 1].start.getTime() + 1) : horizon;
       await tx.query('UPDATE maintenance_window SET expanded_until = $2 WHERE id = $1', [row.id, reached]);
-      await this.holds.holdWindow(tx, row.id);
+      await this.publish(tx, ...(await this.holds.holdWindow(tx, row.id)));
       return true;
     });
   }
@@ -1292,6 +1293,7 @@ export class WindowsService {
       if (uncoveredFrom) await tx.query('UPDATE maintenance_window SET expanded_until = LEAST(expanded_until, $2) WHERE id = $1', [windowId, uncoveredFrom]);
       if (moves.length === 0 && !ahead.start) return { moves, startsAt: null };
       const numbers = moves.map((move) => move.number);
+      let heldAgain: HoldfastEvent[] = [];
       // Only the start moved (its runs already where the rule puts them): no run, and so no hold's link, to touch.
       if (moves.length > 0) {
         await tx.query(
@@ -1302,7 +1304,7 @@ export class WindowsService {
         );
         // As a change of the window's times: the holds let go of the moved runs, then hold them again where they now fall.
         const letGo = await letGoOfRuns(tx, windowId, now, numbers);
-        await this.holds.holdWindow(tx, windowId);
+        heldAgain = await this.holds.holdWindow(tx, windowId);
         await this.auditLetGo(tx, windowId, letGo);
       }
       const start = ahead.start ?? row.starts_at;
@@ -1342,6 +1344,7 @@ export class WindowsService {
           },
           this.options(windowId),
         ),
+        ...heldAgain,
       );
       return { moves, startsAt: ahead.start };
     });
