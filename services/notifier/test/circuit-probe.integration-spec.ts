@@ -1,6 +1,6 @@
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { describe, expect, it } from 'vitest';
-import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+import { attemptsSettled, holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 /** A circuit that half-opens a second after it opens (real time), so its probe can be watched while it is out. */
 describe("notifier: a delivery waiting on its target's circuit probe says so", () => {
@@ -19,6 +19,7 @@ describe("notifier: a delivery waiting on its target's circuit probe says so", (
     const openedAt = clock.now().toISOString();
 
     // The probe is held by the receiver; the retries are due once the clock moves past their backoff.
+    await attemptsSettled(suite.notifier, clock);
     receiver.reply = () => 'hold';
     clock.advance(60_000);
     await expectEventually(() => expect(receiver.heldCount).toBe(1), { message: 'the probe out' });

@@ -6,7 +6,7 @@ import { notifierService } from '../src/app.module';
 import { HoldReleases } from '../src/channels/alertmanager/hold-releases';
 import { DeliveryPruner } from '../src/deliveries/delivery-pruner';
 import { HttpReceiver } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, holdReleased, type DeliveryView } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased, type DeliveryView } from './support/notifier-fixtures';
 
 const DAY_MS = 86_400_000;
 const RECEIVERS = ['taking', 'refusing', 'failing', 'holding', 'deleted', 'replayed', 'placements'] as const;
@@ -102,6 +102,8 @@ describe('notifier: finished deliveries kept NOTIFIER_DELIVERY_RETENTION_DAYS af
     await publisher.publish(holdPlaced(['BO']));
     const dead = await only(id, 'dead');
 
+    // The spec before left a request in flight on purpose; it finishes before time moves.
+    await attemptsSettled(notifier, clock);
     clock.advance(20 * DAY_MS);
     expect((await notifier.call('POST', `/v1/deliveries/${dead.id}/replay`)).status).toBe(202);
     const replayed = await only(id, 'delivered');
@@ -124,6 +126,7 @@ describe('notifier: finished deliveries kept NOTIFIER_DELIVERY_RETENTION_DAYS af
     const remembered = async () => ((await database.query('SELECT 1 FROM hold_release WHERE hold_id = $1', [placed.data.holdId])) as unknown[]).length === 1;
 
     // Past the release's own retention (14 days by default), but its placement is kept, and so replayable.
+    await attemptsSettled(notifier, clock);
     clock.advance(15 * DAY_MS);
     await service.app.get(HoldReleases).prune();
     expect(await remembered()).toBe(true);

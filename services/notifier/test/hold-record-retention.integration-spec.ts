@@ -7,7 +7,7 @@ import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refr
 import { HoldReleases } from '../src/channels/alertmanager/hold-releases';
 import { DeliveryPruner } from '../src/deliveries/delivery-pruner';
 import { HttpReceiver } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
 const DAY_MS = 86_400_000;
 
@@ -57,6 +57,7 @@ describe("notifier: a hold's annotation and alert records, and deleted subscript
 
     // Turned off while the hold lasts: the refresher lets its alerts go (paused), and its release is not sent to it.
     expect((await notifier.call('PATCH', `/v1/subscriptions/${alerts.id}`, { enabled: false })).status).toBe(200);
+    await attemptsSettled(notifier, clock);
     clock.advance(200_001);
     await service.app.get(HoldAlertRefresher).refreshDue();
     await publisher.publish(holdReleased(placed));
@@ -64,6 +65,7 @@ describe("notifier: a hold's annotation and alert records, and deleted subscript
     await expectEventually(async () => expect(await rows('hold_release', placed.data.holdId)).toBe(1));
 
     // Past the release's retention (14 days), but each subscription's placement is kept, and so replayable.
+    await attemptsSettled(notifier, clock);
     clock.advance(15 * DAY_MS);
     await service.app.get(HoldReleases).prune();
     expect([await rows('grafana_annotation', placed.data.holdId), await rows('hold_alert', placed.data.holdId), await rows('hold_release', placed.data.holdId)]).toEqual([1, 1, 1]);
@@ -76,6 +78,7 @@ describe("notifier: a hold's annotation and alert records, and deleted subscript
 
     const posted = alertmanager.requests.length;
     expect((await notifier.call('PATCH', `/v1/subscriptions/${alerts.id}`, { enabled: true })).status).toBe(200);
+    await attemptsSettled(notifier, clock);
     clock.advance(600_000);
     expect(await service.app.get(HoldAlertRefresher).refreshDue()).toBe(0);
     expect(alertmanager.requests).toHaveLength(posted);
@@ -92,6 +95,7 @@ describe("notifier: a hold's annotation and alert records, and deleted subscript
     const recordOf = async (subscriptionId: string) =>
       ((await database.query('SELECT 1 FROM hold_alert WHERE subscription_id = $1 AND hold_id = $2', [subscriptionId, placed.data.holdId])) as unknown[]).length;
 
+    await attemptsSettled(notifier, clock);
     clock.advance(14 * DAY_MS - 60_000);
     await service.app.get(HoldReleases).prune();
     expect([await recordOf(deleted.id), await recordOf(live.id)]).toEqual([1, 1]);

@@ -8,7 +8,7 @@ import { notifierService } from '../src/app.module';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { HoldReleases } from '../src/channels/alertmanager/hold-releases';
 import { HttpReceiver } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, holdReleased, type DeliveryView } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased, type DeliveryView } from './support/notifier-fixtures';
 
 const DAY_MS = 86_400_000;
 
@@ -64,6 +64,7 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
     await publisher.publish(placed, released);
     await expectEventually(async () => expect((await notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
 
+    await attemptsSettled(notifier, clock);
     clock.advance(30 * DAY_MS);
     await service.app.get(HoldReleases).prune();
     expect(await remembered(placed.data.holdId)).toBe(true);
@@ -93,6 +94,7 @@ describe('notifier: hold releases kept NOTIFIER_HOLD_RELEASE_RETENTION_DAYS and 
     await publisher.publish(holdReleased(placed));
     await expectEventually(async () => expect(await remembered(placed.data.holdId)).toBe(true));
 
+    await attemptsSettled(notifier, clock);
     clock.advance(30 * DAY_MS);
     await service.app.get(HoldReleases).prune();
     expect(await remembered(placed.data.holdId)).toBe(true);

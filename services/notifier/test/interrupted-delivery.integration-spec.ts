@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notifierService } from '../src/app.module';
+import { DeliveryWorker } from '../src/deliveries/delivery.worker';
+import { ReplicaClaims } from '../src/deliveries/replica-claims';
 import { HttpReceiver } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
@@ -145,8 +148,12 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     expect(placementRequests().map((request) => request.headers['webhook-id'])).toEqual([placed.id, placed.id]);
   });
 
-  it("never takes back a live replica's claim: neither another replica nor one started under the same name while it runs", async () => {
-    const live = await start({ NOTIFIER_REPLICA_ID: 'notifier-b', NOTIFIER_WORKER_CONCURRENCY: '1' });
+  /**
+   * A replica named `name`, sending one at a time, whose one delivery (a hold in NP) its receiver holds unanswered; and a
+   * subscription in BT for what another replica claims meanwhile. Answers the replica, both subscriptions and that claim.
+   */
+  const liveReplicaSending = async (name: string, environment: Record<string, string> = {}) => {
+    const live = await start({ NOTIFIER_REPLICA_ID: name, NOTIFIER_WORKER_CONCURRENCY: '1', ...environment });
     first = live;
     started.push(live.app);
     publisher = await connectPublisher(live.config.kafka);
@@ -154,27 +161,87 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     const other = await api(live).subscribe({ channel: 'webhook', target: `${receiver.url}/hooks/other`, filters: { regions: ['BT'] } });
     receiver.requests.length = 0;
     receiver.reply = (request) => (request.path === '/hooks/live' ? 'hold' : { status: 204 });
-    const placed = holdPlaced(['NP']);
-    await publisher.publish(placed);
-    await expectEventually(() => expect(receiver.heldCount).toBe(1));
-    const [claimed] = await api(live).deliveries(`subscriptionId=${held.id}`);
-    expect(claimed).toMatchObject({ status: 'sending' });
+    await publisher.publish(holdPlaced(['NP']));
+    const [claimed] = await expectEventually(async () => {
+      expect(receiver.heldCount).toBe(1);
+      const deliveries = await api(live).deliveries(`subscriptionId=${held.id}`);
+      expect(deliveries).toMatchObject([{ status: 'sending' }]);
+      return deliveries;
+    });
+    return { live, held, other, claimed };
+  };
 
-    // A second replica named as the live one (a misconfiguration), and one named otherwise: the live one's claim stays its own.
-    for (const name of ['notifier-b', 'notifier-c']) {
-      const replica = await start({ NOTIFIER_REPLICA_ID: name }, live.database.url);
-      started.push(replica.app);
-      // The live replica has no room to claim (one at a time): this delivery is the new replica's, claimed after it started.
-      const next = holdPlaced(['BT']);
-      await publisher.publish(next);
-      await expectEventually(async () => expect(await api(replica).deliveries(`subscriptionId=${other.id}&eventId=${next.id}`)).toMatchObject([{ status: 'delivered' }]));
-      expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
-    }
+  /** A delivery published now, which only `replica` can claim (the live one has no room), sent by it. */
+  const sentBy = async (replica: Notifier, other: { id: string }) => {
+    const next = holdPlaced(['BT']);
+    await publisher.publish(next);
+    await expectEventually(async () => expect(await api(replica).deliveries(`subscriptionId=${other.id}&eventId=${next.id}`)).toMatchObject([{ status: 'delivered' }]));
+  };
+
+  /** The live replica's held request answered: its claim is delivered, sent once, by it. */
+  const deliveredOnce = async (live: Notifier, held: { id: string }) => {
     expect(receiver.requests.filter((request) => request.path === '/hooks/live')).toHaveLength(1);
-
     receiver.releaseHeld(204);
     await expectEventually(async () =>
       expect(await api(live).deliveries(`subscriptionId=${held.id}`)).toMatchObject([{ status: 'delivered', attempts: 1, attemptLog: [{ number: 1, outcome: 'delivered' }] }]),
     );
+  };
+
+  it("never takes back a live replica's claim: neither another replica nor one started under the same name while it runs", async () => {
+    const { live, held, other, claimed } = await liveReplicaSending('notifier-b');
+    // A second replica named as the live one (a misconfiguration, or a restart after a host was lost while PostgreSQL still
+    // keeps its session): it starts, without the name; and one named otherwise. The live one's claim stays its own.
+    for (const name of ['notifier-b', 'notifier-c']) {
+      const replica = await start({ NOTIFIER_REPLICA_ID: name, NOTIFIER_WORKER_SWEEP_MS: '100' }, live.database.url);
+      started.push(replica.app);
+      await sentBy(replica, other);
+      expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
+    }
+    // Nor later, when the live one loses its name's session before it can unstamp what it sends: the one started under the
+    // name while another held it never takes it (it would take back, and send again, the live one's claim).
+    const name = (live.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
+    vi.spyOn(name, 'take').mockResolvedValue(false);
+    vi.spyOn(name, 'disown').mockResolvedValue();
+    const [{ ended }] = (await live.app.get(DataSource).query(
+      `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext('notifier-b')::oid AND objsubid = 2`,
+    )) as [{ ended: boolean }];
+    expect(ended).toBe(true);
+    await sleep(1_500);
+    expect(await api(live).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
+    await deliveredOnce(live, held);
+  });
+
+  it("a replica that lost its name's session leaves what it sends to its lease, and takes back nothing while another holds the name", async () => {
+    const { live, held, other, claimed } = await liveReplicaSending('notifier-d', { NOTIFIER_WORKER_SWEEP_MS: '100' });
+    // It does not try for its name again until the second replica has started: that one starts just as the first loses it.
+    const name = (live.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
+    const retaking = vi.spyOn(name, 'take').mockResolvedValue(false);
+    // Its session cut (as a PostgreSQL restart or a dropped connection does), while its request is out.
+    const [{ ended }] = (await live.app.get(DataSource).query(
+      `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext('notifier-d')::oid AND objsubid = 2`,
+    )) as [{ ended: boolean }];
+    expect(ended).toBe(true);
+
+    // Started under the same name then, the second replica gets the name, and must not send the first one's claim again.
+    const replica = await start({ NOTIFIER_REPLICA_ID: 'notifier-d' }, live.database.url);
+    started.push(replica.app);
+    await sentBy(replica, other);
+    expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toMatchObject([{ id: claimed.id, status: 'sending', attempts: 0 }]);
+
+    // Nor does the first, trying for its name every sweep and refused it, take back what the second is sending under it.
+    retaking.mockRestore();
+    const attempts = vi.spyOn(ReplicaClaims.prototype as unknown as { attempt: () => Promise<{ holders?: unknown[] }> }, 'attempt');
+    receiver.reply = (request) => (request.path === '/hooks/live' || request.path === '/hooks/other' ? 'hold' : { status: 204 });
+    const next = holdPlaced(['BT']);
+    await publisher.publish(next);
+    await expectEventually(() => expect(receiver.heldCount).toBe(2));
+    await expectEventually(async () => expect((await Promise.all(attempts.mock.results.map((result) => result.value as Promise<{ holders?: unknown[] }>))).filter((attempt) => attempt.holders).length).toBeGreaterThanOrEqual(3));
+    expect(receiver.requests.filter((request) => request.path === '/hooks/other')).toHaveLength(2);
+    receiver.reply = () => ({ status: 204 });
+    await deliveredOnce(live, held);
+    receiver.releaseHeld(204);
+    await expectEventually(async () => expect(await api(replica).deliveries(`subscriptionId=${other.id}&eventId=${next.id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
   });
 });

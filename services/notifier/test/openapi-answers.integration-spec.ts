@@ -61,6 +61,7 @@ describe("notifier: every subscription and delivery answer is the body its OpenA
         'POST /v1/deliveries/replay 404 subscription-not-found',
         'POST /v1/deliveries/replay 422 idempotency-key-reused',
         'POST /v1/deliveries/{id}/replay 409 delivery-superseded',
+        'POST /v1/deliveries/{id}/replay 409 delivery-release-of-unsent-placement',
         'GET /v1/deliveries 503 dependency-unavailable',
       ]),
     ).toEqual([]);

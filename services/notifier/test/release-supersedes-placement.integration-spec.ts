@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import type { HttpReceiver } from './support/http-receiver';
-import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
+import { attemptsSettled, holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /**
  * A receiver that was told a hold was released must never be told afterwards that it was placed: a
@@ -13,7 +13,7 @@ import { holdPlaced, holdReleased, json, notifierWithReceiversForSuite, type Del
  */
 describe('notifier: a hold placed after its release went out is cancelled, not sent, with the release that superseded it', () => {
   const clock = new ManualClock('2026-06-14T21:00:10Z');
-  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead', 'releaseRetried', 'heldNeverSent', 'heldAttempted'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
+  const suite = notifierWithReceiversForSuite(['replayed', 'redelivered', 'window', 'holdWide', 'slack', 'placementsOnly', 'heldOnly', 'windowReleases', 'replayedInBulk', 'delivered', 'deliveredUntold', 'windowLetOut', 'windowLetOutLive', 'releaseDead', 'releaseRetried', 'heldNeverSent', 'heldAttempted', 'releaseOfUnsentReplayed', 'bothDeadReplayed'], clock, { NOTIFIER_WORKER_POLL_MS: '50' });
 
   const types = (receiver: HttpReceiver) => receiver.requests.map((request) => (JSON.parse(request.body) as { type: string }).type);
   const superseded = (holdId: string, releasedAt: string, release: DeliveryView, eventType: string) =>
@@ -154,6 +154,7 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
 
     // The receiver is back and the retry is due: the hold it would announce is over.
     suite.receivers.placementsOnly.reply = () => ({ status: 204 });
+    await attemptsSettled(suite.notifier, clock);
     clock.advance(10 * 60_000);
     await expectEventually(async () =>
       expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([
@@ -255,6 +256,73 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     expect(types(suite.receivers.heldNeverSent)).toEqual(['window.scheduled', 'hold.released']);
   });
 
+  it('refuses to replay a window.released whose window.held was never sent to the subscription, one and in bulk, saying why and what to do', async () => {
+    const receiver = suite.receivers.releaseOfUnsentReplayed;
+    receiver.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.scheduled' ? 'hold' : { status: 204 });
+    const { id, window, placed, held, released } = await heldBehindAndReleased(receiver, 'PE');
+    receiver.reply = () => ({ status: 204 });
+    receiver.releaseHeld(204);
+    const [release] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${released.id}`);
+      expect(deliveries).toMatchObject([{ status: 'cancelled' }]);
+      return deliveries;
+    });
+    const [placement] = await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${held.id}`);
+    // As a notifier before 2026-12-07 left it: the release sent, though its window.held never was.
+    await suite.app
+      .get(DataSource)
+      .query("UPDATE delivery SET status = 'delivered', attempts = 1, delivered_at = $2, finished_at = $2, last_error = NULL WHERE id = $1", [release.id, clock.now()]);
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${release.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-release-of-unsent-placement',
+      subscriptionId: id,
+      holdId: placed.data.holdId,
+      windowId: window.windowId,
+      placementDeliveryId: placement.id,
+      placementStatus: 'cancelled',
+      detail: `Delivery ${release.id} (window.released) is not sent again: the window.held of window ${window.windowId} for hold ${placed.data.holdId} that it ends (delivery ${placement.id}) was never sent to subscription ${id} (cancelled unsent), so the receiver was never told the hold held the window, and this release would end a hold it never heard of. Nothing is owed: the hold is over and the receiver never had it.`,
+    });
+    // In bulk it is left out; what the receiver took is sent again.
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { subscriptionId: id, status: 'delivered' })).json()).toEqual({ replayed: 2 });
+    await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).map((delivery) => delivery.attempts)).toEqual([1, 1, 1]));
+    expect(types(receiver)).toEqual(['window.scheduled', 'hold.released', 'window.scheduled', 'hold.released']);
+    expect(await suite.notifier.deliveries(`subscriptionId=${id}&eventId=${released.id}`)).toMatchObject([{ status: 'delivered', attempts: 1, lastError: null }]);
+  });
+
+  it('sends a dead window.released again after its dead, never sent window.held when a bulk replay takes both, and names that window.held to replay first', async () => {
+    const receiver = suite.receivers.bothDeadReplayed;
+    receiver.reply = () => ({ status: 204 });
+    const { id } = await suite.notifier.subscribe({ channel: 'webhook', target: receiver.url, filters: { regions: ['CL'] } });
+    const window = { ...EventExamples['window.scheduled'], windowId: uuidv7(), footprint: { global: false, regions: ['CL'] } };
+    const holdId = uuidv7();
+    const held = createEvent('window.held', { ...window, status: 'held', holdId }, { source: 'notifier-spec' });
+    const released = createEvent('window.released', { ...window, status: 'scheduled', holdId }, { source: 'notifier-spec' });
+    await suite.publisher.publish(held, released);
+    const [release, placement] = await expectEventually(async () => {
+      const deliveries = await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(deliveries.map((delivery) => delivery.eventType)).toEqual(['window.released', 'window.held']);
+      return deliveries;
+    });
+    // Both dead unsent, never attempted (as a subscription turned off leaves what it was sent meanwhile).
+    const database = suite.app.get(DataSource);
+    await database.query('DELETE FROM delivery_attempt WHERE delivery_id = ANY($1::uuid[])', [[placement.id, release.id]]);
+    await database.query("UPDATE delivery SET status = 'dead', attempts = 0, delivered_at = NULL, last_error = 'not sent' WHERE id = ANY($1::uuid[])", [[placement.id, release.id]]);
+    receiver.requests.length = 0;
+
+    const refused = await suite.notifier.call('POST', `/v1/deliveries/${release.id}/replay`);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({
+      code: 'delivery-release-of-unsent-placement',
+      placementDeliveryId: placement.id,
+      placementStatus: 'dead',
+      detail: expect.stringContaining(`replay that window.held first (POST /v1/deliveries/${placement.id}/replay); once it is sent, this release can be replayed.`),
+    });
+    expect(await (await suite.notifier.call('POST', '/v1/deliveries/replay', { ids: [release.id, placement.id] })).json()).toEqual({ replayed: 2 });
+    await expectEventually(() => expect(types(receiver)).toEqual(['window.held', 'window.released']));
+  });
+
   it('still sends the window.released of a window.held that was attempted before it was cancelled: the receiver may have it', async () => {
     // The window.held is refused once (503) and waits for its retry; meanwhile the hold's release goes out.
     suite.receivers.heldAttempted.reply = (request) => ((JSON.parse(request.body) as { type: string }).type === 'window.held' ? { status: 503 } : { status: 204 });
@@ -267,6 +335,7 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventType: 'hold.released' }]));
 
     suite.receivers.heldAttempted.reply = () => ({ status: 204 });
+    await attemptsSettled(suite.notifier, clock);
     clock.advance(10 * 60_000);
     await expectEventually(async () =>
       expect(Object.fromEntries((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => [delivery.eventType, delivery.status]))).toEqual({
@@ -380,6 +449,7 @@ describe('notifier: a hold placed after its release went out is cancelled, not s
     await releaseConsumed(placed.data.holdId);
 
     suite.receivers.windowLetOutLive.reply = () => ({ status: 204 });
+    await attemptsSettled(suite.notifier, clock);
     clock.advance(10 * 60_000);
     await expectEventually(async () =>
       expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([

@@ -11,7 +11,7 @@ import { DeliveryWorker } from '../src/deliveries/delivery.worker';
 import { SubscriptionsService } from '../src/subscriptions/subscriptions.service';
 import { holdWebhookSends } from './support/held-webhook-send';
 import { HttpReceiver, type ReceivedRequest } from './support/http-receiver';
-import { api, connectPublisher, holdPlaced, json } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, json } from './support/notifier-fixtures';
 
 const HOUR_MS = 3_600_000;
 
@@ -47,14 +47,16 @@ describe('notifier: rotating a webhook signing secret with an overlap, against t
   const nowSeconds = () => Math.floor(clock.nowMs() / 1000);
   const rotate = (id: string, body?: unknown) => notifier.call('POST', `/v1/subscriptions/${id}/secret/rotate`, body);
   const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
-  // A test message recorded through the API, and the request it became.
+  // A test message recorded through the API, and the request it became, once recorded: a spec may then move the clock past its lease.
   const deliverTest = async (id: string, path: string): Promise<ReceivedRequest> => {
     const before = requestsTo(path).length;
     expect((await notifier.call('POST', `/v1/subscriptions/${id}/test`)).status).toBe(202);
-    return expectEventually(() => {
+    const request = await expectEventually(() => {
       expect(requestsTo(path)).toHaveLength(before + 1);
       return requestsTo(path)[before];
     });
+    await attemptsSettled(notifier, clock);
+    return request;
   };
   const signatureCount = (request: ReceivedRequest) => String(request.headers['webhook-signature']).split(' ').length;
   // One hold in the subscription's own region, and the request it became, once recorded: a spec may then move the clock past its lease.

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { targetKeyOf } from '../src/outbound/target-key';
 import { holdWebhookSends } from './support/held-webhook-send';
-import { holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
+import { attemptsSettled, holdPlaced, notifierWithReceiversForSuite } from './support/notifier-fixtures';
 
 /**
  * A target's circuit opens at two failures and, for these specs, never half-opens by itself (ten
@@ -32,6 +32,7 @@ describe('notifier circuits follow subscriptions: a target changed or a subscrip
     await expectEventually(async () => expect(await circuitSeries(id)).toEqual([expect.stringMatching(/ 2$/)]));
 
     expect((await suite.notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: suite.receivers.up.url })).status).toBe(200);
+    await attemptsSettled(suite.notifier, clock);
     clock.advance(60_000);
     await expectEventually(async () => expect((await suite.notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.status)).toEqual(['delivered', 'delivered']));
     expect(suite.receivers.up.requests).toHaveLength(2);

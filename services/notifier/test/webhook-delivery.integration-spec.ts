@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
-import { holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
+import { attemptsSettled, holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
 function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
@@ -65,6 +65,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
       // Not due before Retry-After (30 s) has passed, although the backoff alone would be a second or two.
       const [{ nextAttemptAt }] = await suite.notifier.deliveries(`subscriptionId=${id}`);
       expect(Date.parse(nextAttemptAt) - clock.nowMs()).toBeGreaterThanOrEqual(30_000);
+      await attemptsSettled(suite.notifier, clock);
       clock.set(nextAttemptAt);
     }
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered', attempts: 3 }]));
@@ -407,6 +408,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
         expect(deliveries).toMatchObject([{ status: 'pending', attempts: 1 }]);
         return deliveries;
       });
+      await attemptsSettled(suite.notifier, clock);
       clock.set(retry.nextAttemptAt);
       await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: settled, attempts: 1, lastError: expect.stringContaining(error) }]));
       expect(receiver.requests).toHaveLength(1);
@@ -437,6 +439,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     await expectEventually(async () => expect(await suite.notifier.deliveries(`subscriptionId=${id}&status=pending`)).toMatchObject([{ eventType: 'hold.released', attempts: 0 }, { eventType: 'hold.placed', attempts: 1 }]));
     expect(suite.receivers.ordered.requests).toHaveLength(1);
 
+    await attemptsSettled(suite.notifier, clock);
     clock.advance(10 * 60_000);
     await expectEventually(() => expect(suite.receivers.ordered.requests).toHaveLength(3));
     expect(suite.receivers.ordered.requests.map((request) => JSON.parse(request.body).type)).toEqual(['hold.placed', 'hold.placed', 'hold.released']);

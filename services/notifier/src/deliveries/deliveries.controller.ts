@@ -48,7 +48,7 @@ export class DeliveriesController {
   @HttpCode(202)
   @ApiOperation({
     summary:
-      "Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack)",
+      "Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack), and so is a window.released whose window.held was never sent, unless the same replay sends that window.held",
   })
   @ApiZodBody(ReplaySchema)
   @ApiAcceptedResponse({ description: 'How many deliveries are queued to be sent again', schema: DELIVERIES_REPLAYED_ANSWER })
@@ -72,7 +72,7 @@ export class DeliveriesController {
   @ApiResponse({
     status: 409,
     description:
-      'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId)',
+      'delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId), or delivery-release-of-unsent-placement (a window.released whose window.held was never sent to that webhook or Slack subscription: it would end a hold the receiver never heard of; placementDeliveryId names that window.held, to replay first when it is dead)',
   })
   replay(@Param('id', UuidParamPipe) id: string, @CurrentPrincipal() principal: Principal) {
     return this.deliveries.replay(id, principal);

@@ -16,11 +16,19 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { SubscriptionNotFound } from '../subscriptions/subscription.exception';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity, type DeliveredEvent, type DeliveryStatus } from './delivery.entity';
-import { DeliveriesOfOtherTeams, DeliveryNotFound, DeliveryNotReplayable, DeliverySubscriptionDeleted, DeliverySubscriptionDisabled, DeliverySuperseded } from './delivery.exception';
+import {
+  DeliveriesOfOtherTeams,
+  DeliveryNotFound,
+  DeliveryNotReplayable,
+  DeliveryReleaseOfUnsentPlacement,
+  DeliverySubscriptionDeleted,
+  DeliverySubscriptionDisabled,
+  DeliverySuperseded,
+} from './delivery.exception';
 import { DeliveryStatistics } from './delivery-statistics';
 import { deliveryView, type DeliveriesReplayed, type DeliveryView, type EarlierOpenDelivery } from './delivery-view.schema';
 import { factsOf } from './event-facts';
-import { supersedingRelease, type SupersedingRelease } from './superseding-release';
+import { releaseOfUnsentPlacement, supersedingRelease, type SupersedingRelease, type UnsentPlacement } from './superseding-release';
 
 /** Woken on commit of a transaction that recorded or replayed deliveries (LISTEN in the worker). */
 export const DELIVERIES_DUE_CHANNEL = 'notifier_deliveries_due';
@@ -223,7 +231,8 @@ export class DeliveriesService {
 
   /**
    * Sends one dead (or delivered) delivery again, with a fresh attempt budget and the same webhook-id; a delivered
-   * placement its hold's release has overtaken is refused (DeliverySuperseded).
+   * placement its hold's release has overtaken is refused (DeliverySuperseded), and so is a window.released whose
+   * window.held was never sent to the subscription (DeliveryReleaseOfUnsentPlacement).
    */
   async replay(id: string, principal: Principal): Promise<DeliveryView> {
     const delivery = await this.dataSource.getRepository(DeliveryEntity).findOneBy({ id });
@@ -241,13 +250,17 @@ export class DeliveriesService {
     // A dead one is taken, and cancelled so: it never went out.
     const release = delivery.status === 'delivered' && subscription ? await this.supersedingIfResent(this.dataSource, delivery, subscription) : undefined;
     if (release) throw new DeliverySuperseded(delivery, release);
+    // Queued, the worker would cancel it unsent: refused, with what to do instead, rather than answered 202 and then cancelled.
+    const unsentPlacement = await this.unsentPlacementIfResent(this.dataSource, delivery);
+    if (unsentPlacement) throw new DeliveryReleaseOfUnsentPlacement(delivery, unsentPlacement);
     await this.requeue({ ids: [id], status: delivery.status });
     return (await this.withAttempts([await this.dataSource.getRepository(DeliveryEntity).findOneByOrFail({ id })], principal))[0];
   }
 
   /**
    * Replays every delivery in `status` (dead by default) of the given ids and/or subscription, of subscriptions turned on,
-   * only the key's team's for a team key; delivered placements their hold's release has overtaken are left as they are.
+   * only the key's team's for a team key; delivered placements their hold's release has overtaken are left as they are, and
+   * so are window.released whose window.held was never sent, unless the same replay sends that window.held.
    * A subscription named that does not exist, or was deleted, is not found, as GET /v1/subscriptions/{id} says; one or
    * deliveries named of another team are refused (other-team), as their replay by id is. Ids naming no delivery are skipped.
    */
@@ -294,19 +307,27 @@ export class DeliveriesService {
       >[];
       if (subscriptions.length === 0) return 0;
       // Sent again where its subscription points now, under that target's circuit: the target may have changed since it was recorded.
-      const parameters: unknown[] = [status, this.clock.now(), subscriptions.map(({ id }) => id), subscriptions.map(subscriptionTargetKey)];
-      const conditions = ['d.status = $1'];
-      if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
-      if (status === 'delivered') {
-        const superseded = await this.supersededPlacements(transaction, subscriptions, ids);
-        if (superseded.length > 0) conditions.push(`d.id <> ALL($${parameters.push(superseded)}::uuid[])`);
-      }
-      const [, count] = (await transaction.query(
-        `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL, finished_at = NULL, target_key = owner.target_key
-         FROM unnest($3::uuid[], $4::text[]) AS owner(subscription_id, target_key)
-         WHERE d.subscription_id = owner.subscription_id AND ${conditions.join(' AND ')}`,
-        parameters,
-      )) as [unknown, number];
+      const requeue = async (leftOut: string[], only?: string[]): Promise<number> => {
+        const parameters: unknown[] = [status, this.clock.now(), subscriptions.map(({ id }) => id), subscriptions.map(subscriptionTargetKey)];
+        const conditions = ['d.status = $1'];
+        if (ids) conditions.push(`d.id = ANY($${parameters.push(ids)}::uuid[])`);
+        if (only) conditions.push(`d.id = ANY($${parameters.push(only)}::uuid[])`);
+        if (leftOut.length > 0) conditions.push(`d.id <> ALL($${parameters.push(leftOut)}::uuid[])`);
+        const [, count] = (await transaction.query(
+          `UPDATE delivery d SET status = 'pending', attempts = 0, next_attempt_at = $2, lease_until = NULL, delivered_at = NULL, finished_at = NULL, target_key = owner.target_key
+           FROM unnest($3::uuid[], $4::text[]) AS owner(subscription_id, target_key)
+           WHERE d.subscription_id = owner.subscription_id AND ${conditions.join(' AND ')}`,
+          parameters,
+        )) as [unknown, number];
+        return count;
+      };
+      const superseded = status === 'delivered' ? await this.supersededPlacements(transaction, subscriptions, ids) : [];
+      const releases = await this.releasesOfUnsentPlacements(transaction, subscriptions, status, ids);
+      let count = await requeue([...superseded, ...releases.map(({ id }) => id)]);
+      // A release whose window.held this replay queued again (both dead) is owed now: it follows that window.held, in its key's order.
+      const followed = [];
+      for (const release of releases) if (!(await this.unsentPlacementIfResent(transaction, release))) followed.push(release.id);
+      if (followed.length > 0) count += await requeue([], followed);
       if (count > 0) await transaction.query('SELECT pg_notify($1, $2)', [DELIVERIES_DUE_CHANNEL, '']);
       return count;
     });
@@ -342,6 +363,39 @@ export class DeliveriesService {
   ): Promise<SupersedingRelease | undefined> {
     if (this.channels.get(delivery.channel).endsPlacementsAfterRelease) return Promise.resolve(undefined);
     return supersedingRelease(reader, delivery, subscription.filters, true);
+  }
+
+  /**
+   * Of the subscriptions' window.released in `status` (of `ids`, when given), those a replay would not send because the
+   * window.held they end was never sent (unsentPlacementIfResent): left out of a bulk replay, unless it replays that window.held too.
+   */
+  private async releasesOfUnsentPlacements(
+    transaction: EntityManager,
+    subscriptions: Pick<SubscriptionEntity, 'id'>[],
+    status: DeliveryStatus,
+    ids?: string[],
+  ): Promise<Pick<DeliveryEntity, 'id' | 'seq' | 'subscriptionId' | 'channel' | 'orderingKey' | 'eventType' | 'event'>[]> {
+    const parameters: unknown[] = [subscriptions.map(({ id }) => id), status];
+    const releases = (await transaction.query(
+      `SELECT id, seq, subscription_id AS "subscriptionId", channel, ordering_key AS "orderingKey", event_type AS "eventType", event FROM delivery
+       WHERE subscription_id = ANY($1::uuid[]) AND status = $2 AND event_type = 'window.released'${ids ? ` AND id = ANY($${parameters.push(ids)}::uuid[])` : ''}`,
+      parameters,
+    )) as Pick<DeliveryEntity, 'id' | 'seq' | 'subscriptionId' | 'channel' | 'orderingKey' | 'eventType' | 'event'>[];
+    const unsent = [];
+    for (const release of releases) if (await this.unsentPlacementIfResent(transaction, release)) unsent.push(release);
+    return unsent;
+  }
+
+  /**
+   * The window.held never sent that makes a window.released not to be sent again (DeliveryWorker.releaseOfUnsentPlacement
+   * would cancel it): only on channels that would show the hold in force again, as there.
+   */
+  private unsentPlacementIfResent(
+    reader: Pick<EntityManager, 'query'>,
+    delivery: Pick<DeliveryEntity, 'channel' | 'subscriptionId' | 'orderingKey' | 'eventType' | 'event' | 'seq'>,
+  ): Promise<UnsentPlacement | undefined> {
+    if (this.channels.get(delivery.channel).endsPlacementsAfterRelease) return Promise.resolve(undefined);
+    return releaseOfUnsentPlacement(reader, delivery);
   }
 
   private async insert(transaction: EntityManager, subscriptions: RecordingSubscription[], event: DeliveredEvent, orderingKey: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { DomainError } from '@holdfast/service-kit';
-import type { SupersedingRelease } from './superseding-release';
+import type { SupersedingRelease, UnsentPlacement } from './superseding-release';
 
 export enum DeliveryErrorCode {
   NotFound = 'delivery-not-found',
@@ -7,6 +7,7 @@ export enum DeliveryErrorCode {
   SubscriptionDeleted = 'delivery-subscription-deleted',
   SubscriptionDisabled = 'delivery-subscription-disabled',
   Superseded = 'delivery-superseded',
+  ReleaseOfUnsentPlacement = 'delivery-release-of-unsent-placement',
   TestOfDisabledSubscription = 'subscription-disabled',
   // The code service-kit's assertActsFor gives the replay of one delivery of another team.
   OtherTeam = 'other-team',
@@ -68,6 +69,27 @@ export class DeliverySuperseded extends DomainError {
       409,
       `Delivery ${id} (${eventType}) was delivered, and its hold ${release.holdId} was released at ${release.releasedAt.toISOString()}: sent again it would tell the receiver that the released hold is in force, so it is not replayed; ${told}.`,
       { subscriptionId, holdId: release.holdId, releasedAt: release.releasedAt.toISOString(), releaseDeliveryId: release.releaseDeliveryId ?? null },
+    );
+  }
+}
+
+/**
+ * A window.released whose window.held was never sent to the subscription: queued, the worker would cancel it unsent
+ * (releaseOfUnsentPlacement), so it is refused here, and its history stays as it was.
+ */
+export class DeliveryReleaseOfUnsentPlacement extends DomainError {
+  constructor(delivery: { id: string; subscriptionId: string }, unsent: UnsentPlacement) {
+    const { id, subscriptionId } = delivery;
+    const { holdId, windowId, placementId, placementStatus } = unsent;
+    const todo =
+      placementStatus === 'dead'
+        ? `To tell the receiver both, replay that window.held first (POST /v1/deliveries/${placementId}/replay); once it is sent, this release can be replayed.`
+        : 'Nothing is owed: the hold is over and the receiver never had it.';
+    super(
+      DeliveryErrorCode.ReleaseOfUnsentPlacement,
+      409,
+      `Delivery ${id} (window.released) is not sent again: the window.held of window ${windowId} for hold ${holdId} that it ends (delivery ${placementId}) was never sent to subscription ${subscriptionId} (${placementStatus} unsent), so the receiver was never told the hold held the window, and this release would end a hold it never heard of. ${todo}`,
+      { subscriptionId, holdId, windowId, placementDeliveryId: placementId, placementStatus },
     );
   }
 }

@@ -4,7 +4,7 @@ import { KeptListener, prepared } from '@holdfast/database';
 import { isInfrastructureFailure, retried } from '@holdfast/messaging';
 import { RepeatedFailure } from '@holdfast/observability';
 import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -176,9 +176,9 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
   )
   SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
 
-// Claims under this replica's name ($1) left being sent by its run before (or by this run, which gave up recording their
-// answer): due now ($2), so the next claim takes them again, each with its interrupted attempt; not those this run is sending ($3).
-const TAKE_BACK = prepared(`UPDATE delivery SET lease_until = $2 WHERE status = 'sending' AND claimed_by = $1 AND lease_until > $2 AND id <> ALL($3::uuid[]) RETURNING id`);
+// What this replica is sending ($2) under its name ($1), whose lock it lost: no longer vouched for, so a replica that takes the
+// name meanwhile (one started under it) leaves them to their lease rather than sending them again.
+const DISOWN = prepared('UPDATE delivery SET claimed_by = NULL WHERE claimed_by = $1 AND id = ANY($2::uuid[])');
 
 /** What a receiver answers when it will never take another delivery. */
 const HTTP_GONE = 410;
@@ -192,7 +192,7 @@ const HTTP_GONE = 410;
  * slow or failing target never holds up the others.
  */
 @Injectable()
-export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly settings: NotifierSettings['delivery'];
   private readonly circuitResetMs: number;
@@ -267,6 +267,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
+  /** Before anything consumes or sends: the replica's name, or a word that another session holds it (it runs without it meanwhile). */
+  async onModuleInit(): Promise<void> {
+    if (await this.replica.start(performance.now())) this.takeBackDue = true;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     // A subscription this process changed: what was kept for its old target goes at the next pump, not the next sweep.
     this.stopHearingOfSubscriptions = this.subscriptions.onSendingChanged(() => {
@@ -322,6 +327,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async claimAndDispatch(): Promise<void> {
     try {
+      await this.replica.disown((name) => this.dataSource.query(DISOWN, [name, [...this.held]]));
       if (await this.replica.take(performance.now())) this.takeBackDue = true;
       if (this.takeBackDue) await this.takeBack();
       do {
@@ -385,9 +391,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * being sent (kill -9) is no live process's, so it goes again now instead of at its lease end, with its interrupted attempt.
    */
   private async takeBack(): Promise<void> {
-    const taken = (await this.dataSource.query(TAKE_BACK, [this.replica.stamp, this.clock.now(), [...this.held]])) as [{ id: string }[], number];
+    const ids = await this.replica.takeBack(this.clock.now(), [...this.held], this.settings.leaseMs);
     this.takeBackDue = false;
-    const ids = taken[0].map((row) => row.id);
     if (ids.length > 0) this.logger.warn({ replica: this.replica.name, deliveryIds: ids }, `took back ${ids.length} deliveries left being sent under this replica's name by its run before; each is sent again now, its interrupted attempt recorded`);
   }
 

@@ -1,8 +1,8 @@
-import { startServiceUnderTest, type ManualClock, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
+import { expectEventually, startServiceUnderTest, type ManualClock, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
 import { v7 as uuidv7 } from 'uuid';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { notifierService } from '../../src/app.module';
 import { HttpReceiver } from './http-receiver';
 
@@ -69,6 +69,21 @@ export function api(service: Pick<ServiceUnderTest, 'fetch'>) {
     },
     deliveries: async (query: string) => (await json<{ items: DeliveryView[] }>(await call('GET', `/v1/deliveries?${query}`))).items,
   };
+}
+
+/**
+ * Waits until no delivery attempt is in flight or about to start, in the whole notifier (earlier specs' deliveries included):
+ * none is being sent, and each pending one waits for a later time or for something else (an earlier delivery, a circuit).
+ * Call before moving a manual clock: moved past the lease of an attempt in flight, the delivery is claimed again, sent a
+ * second time, and that attempt recorded as interrupted. Not for a spec that holds an attempt in flight on purpose.
+ */
+export async function attemptsSettled(notifier: Pick<ReturnType<typeof api>, 'deliveries'>, clock: ManualClock): Promise<void> {
+  await expectEventually(async () => {
+    // One list, so no delivery moves from pending to sending between two reads unseen.
+    const open = (await notifier.deliveries('limit=1000')).filter((delivery) => delivery.status === 'sending' || delivery.status === 'pending');
+    const inFlight = open.filter((delivery) => delivery.status === 'sending' || (delivery.waitingOn === null && Date.parse(delivery.nextAttemptAt) <= clock.nowMs()));
+    expect(inFlight.map(({ id, status, eventType }) => ({ id, status, eventType })), 'deliveries in flight or due').toEqual([]);
+  });
 }
 
 export interface NotifierWithReceivers {
