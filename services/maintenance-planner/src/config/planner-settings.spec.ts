@@ -53,3 +53,19 @@ describe('PLAN_MAX_AHEAD_DAYS', () => {
     }
   });
 });
+
+describe('GATE_SURGE_OFFSETS_INTERVAL_SECONDS', () => {
+  it("reads the surge consumer group's offsets every 2 s by default, or as set", () => {
+    expect(plannerSettings(parse({}).data!).gateSurgeOffsetsIntervalMs).toBe(2_000);
+    expect(plannerSettings(parse({ GATE_SURGE_OFFSETS_INTERVAL_SECONDS: '1.5' }).data!).gateSurgeOffsetsIntervalMs).toBe(1_500);
+  });
+
+  it('refuses an interval no longer than the consumers\' commit timer, saying why', () => {
+    for (const seconds of ['1', '0.5', '0', '61']) {
+      expect(parse({ GATE_SURGE_OFFSETS_INTERVAL_SECONDS: seconds }).error?.issues[0], seconds).toMatchObject({
+        path: ['GATE_SURGE_OFFSETS_INTERVAL_SECONDS'],
+        message: 'must be a number of seconds > 1 and ≤ 60 (a consumer commits its offsets every second: a surge applied as it should would read as not applied)',
+      });
+    }
+  });
+});

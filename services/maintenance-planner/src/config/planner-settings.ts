@@ -18,6 +18,8 @@ export const plannerEnvironment = {
   // Whole: it is sent as Retry-After, which takes whole seconds.
   GATE_RETRY_AFTER_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 1, max: 86_400 }).default(300),
   GATE_MAX_SURGE_SILENCE_SECONDS: decimalVariable({ unit: 'seconds', min: 0, max: 3_600 }).default(15),
+  // Longer than the second between a consumer's offset commits, or a surge being applied as it should would read as behind.
+  GATE_SURGE_OFFSETS_INTERVAL_SECONDS: decimalVariable({ unit: 'seconds', above: 1, max: 60, because: '(a consumer commits its offsets every second: a surge applied as it should would read as not applied)' }).default(2),
   CALENDAR_PAST_DAYS: decimalVariable({ unit: 'days', min: 0, max: 3650 }).default(90),
   CALENDAR_FEED_MAX_EVENTS: decimalVariable({ whole: true, unit: 'events', min: 1, max: 50_000 }).default(5_000),
   // A clearance waits for a surge.started that overtook it; one still in the topic must find it.
@@ -46,6 +48,11 @@ export interface PlannerSettings {
    * never the gate's failing closed while the surges consumer catches up after a start or a rebalance.
    */
   gateMaxSurgeSilenceMs: number;
+  /**
+   * How often the planner reads region.surges.v1's log ends and its consumer group's committed offsets: the gate
+   * fails closed for a partition's regions while the group (another replica too) has not applied what it held a read before.
+   */
+  gateSurgeOffsetsIntervalMs: number;
   /** How far back the iCalendar feeds reach: runs that ended earlier are left out. */
   calendarPastMs: number;
   /** A feed is fetched whole by every subscribed client, every few minutes to hours: bounded. */
@@ -67,6 +74,7 @@ export function plannerSettings(env: z.infer<z.ZodObject<typeof plannerEnvironme
     sweepIntervalMs: env.PLANNER_SWEEP_INTERVAL_SECONDS * 1000,
     gateRetryAfterSeconds: env.GATE_RETRY_AFTER_SECONDS,
     gateMaxSurgeSilenceMs: env.GATE_MAX_SURGE_SILENCE_SECONDS * 1000,
+    gateSurgeOffsetsIntervalMs: env.GATE_SURGE_OFFSETS_INTERVAL_SECONDS * 1000,
     calendarPastMs: env.CALENDAR_PAST_DAYS * 86_400_000,
     calendarFeedMaxEvents: env.CALENDAR_FEED_MAX_EVENTS,
     surgeClearanceRetentionMs: env.SURGE_CLEARANCE_RETENTION_DAYS * 86_400_000,

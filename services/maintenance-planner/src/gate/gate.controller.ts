@@ -50,7 +50,7 @@ export class GateController {
   @ApiResponse({
     status: 503,
     description:
-      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, or the planner is catching up on region.surges.v1 after its start or a rebalance (messagesBehind: how many messages, once known), so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
+      'surges-unheard: the broker has not answered the planner for longer than GATE_MAX_SURGE_SILENCE_SECONDS, or has answered again for less than that after such a silence, or the planner is catching up on region.surges.v1 after its start or a rebalance (messagesBehind: how many messages, once known), or its consumer group (another replica) has not applied what a partition carrying the regions asked about (every partition, for a global window) held GATE_SURGE_OFFSETS_INTERVAL_SECONDS before (messagesBehind, and partitions: which), so a surge made meanwhile may not be held yet; Retry-After: 5 (a hold it has is still a 423); or dependency-unavailable: PostgreSQL is away',
     headers: RETRY_AFTER_HEADER,
   })
   @ApiResponse({

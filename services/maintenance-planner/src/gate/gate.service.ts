@@ -14,6 +14,7 @@ import { awaitsNewSlotAt, namedRunAwaitsNewSlot, noRunLeft } from '../windows/ru
 import { windowCancelled } from '../windows/window-cancelled';
 import { stopsRun } from '../windows/window-record';
 import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
+import { SurgeLogWatch } from './surge-log-watch';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
 export const GATE_LISTED_HOLDS = 10;
@@ -163,6 +164,7 @@ export class GateService {
     private readonly holds: HoldsService,
     @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
     private readonly messaging: MessagingRuntime,
+    private readonly surgeLog: SurgeLogWatch,
     metrics: MetricsRegistry,
   ) {
     this.answers = metrics.counter('holdfast_gate_answers_total', 'Gate answers, by outcome', ['outcome']);
@@ -243,7 +245,7 @@ export class GateService {
     // before a 423). A start judges the links again in its own transaction (heldRun), for one linked since this statement.
     const holding = !holdable ? undefined : holdSet.holding(query.windowId ? footprint : regions, at.getTime() * 1000, row.overridden, GATE_LISTED_HOLDS, row.held_run, notDueStartUs);
     if (!holding || holding.count === 0) {
-      if (holdable) this.assertSurgesHeard();
+      if (holdable) this.assertSurgesHeard(query.windowId ? footprint : (regions ?? []));
       this.answers.inc({ outcome: 'allowed' });
       // DESIGN.md section 6's answer, exactly: callers compare it whole; what more there is to say goes in headers.
       const allowed: GateAllowed = { answer: { allowed: true } };
@@ -296,10 +298,12 @@ export class GateService {
    * planner has is still answered (423): that much it knows. It fails closed too until the consumer has
    * applied what its partitions held when they were assigned to it (after its start, after a rebalance):
    * the surges published while the planner was down, or while another replica had those partitions.
+   * And, for `regions` (null: a global window, every partition), while its consumer group has not applied
+   * what a partition carrying them held an interval ago: another replica has it, stuck or catching up.
    * GATE_MAX_SURGE_SILENCE_SECONDS=0 turns off the silence rule alone: catching up is no guess about
    * the broker, it is a backlog known not to be applied.
    */
-  private assertSurgesHeard(): void {
+  private assertSurgesHeard(regions: readonly string[] | null): void {
     const limitMs = this.config.settings.gateMaxSurgeSilenceMs;
     if (limitMs > 0) this.assertBrokerHeard(limitMs);
     // A field read: the log ends are read once per assignment, not per question. A planner answering before it had
@@ -311,6 +315,20 @@ export class GateService {
       throw this.unheard(
         `The planner is catching up on region.surges.v1 after ${after === 'start' ? 'its start' : "its consumer group's rebalance"}: ${behind}, so a surge or a declaration published before then may not be held yet, and it cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
         { silentSeconds: 0, ...(messagesBehind === undefined ? {} : { messagesBehind }) },
+      );
+    }
+    // A field read too (SurgeLogWatch reads the offsets in the background). Its own consumer judges only the partitions
+    // assigned to it: with a second member of the group holding a surge unapplied, a replica answered 200 for its region.
+    const behind = this.surgeLog.behindFor(regions);
+    if (behind.length > 0) {
+      const messagesBehind = behind.reduce((sum, partition) => sum + partition.messagesBehind, 0);
+      const partitions = behind.map(({ partition }) => partition);
+      const named = `region.surges.v1 ${partitions.length === 1 ? 'partition' : 'partitions'} ${partitions.join(', ')}`;
+      const what = regions === null ? 'any region (a global window)' : regions.join(', ');
+      const one = partitions.length === 1;
+      throw this.unheard(
+        `The planner's consumer group has not applied everything ${named} held: by the group's committed offsets, read every ${this.surgeLog.intervalSeconds} s, ${one ? 'it is' : 'they are'} ${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind ${one ? 'its log end' : 'their log ends'}, and ${one ? 'was' : 'were'} behind a read before. The replica that has ${one ? 'that partition' : 'them'} is stuck or catching up, so a surge or a declaration for ${what} may not be held yet, and this planner cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
+        { silentSeconds: 0, messagesBehind, partitions },
       );
     }
   }
@@ -335,7 +353,7 @@ export class GateService {
     }
   }
 
-  private unheard(detail: string, extensions: { silentSeconds: number; messagesBehind?: number }): DomainError {
+  private unheard(detail: string, extensions: { silentSeconds: number; messagesBehind?: number; partitions?: number[] }): DomainError {
     this.answers.inc({ outcome: 'unheard' });
     return new DomainError('surges-unheard', 503, detail, {
       dependency: 'Kafka',
