@@ -7,6 +7,7 @@ import { chooseDatabase, embeddedPostgresPort, redact, startEmbeddedPostgres } f
 import { keptSecret } from './system/kept-secret.mjs';
 import { readableLogLine } from './system/log-line.mjs';
 import { everyNewerSchema, NEWER_SCHEMA } from './system/schema-check.mjs';
+import { startBanner } from './system/start-banner.mjs';
 import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
 
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
@@ -75,15 +76,7 @@ async function up() {
     const notStarted = SERVICES.slice(running.length + 1).map(({ name }) => name);
     throw new Error(await everyNewerSchema(error.message, notStarted, env));
   }
-  log(`admin key: ${adminKey.said}`);
-  const from = new Date();
-  const until = new Date(from.getTime() + 2 * 3_600_000);
-  log('all three services are up. Try a hold: declare a critical period for IR, then see the hold it places:');
-  log(`  export HOLDFAST_KEY=${adminKey.shown}`);
-  log(`  curl -s -XPOST ${running[1].baseUrl}/v1/declarations -H "authorization: Bearer $HOLDFAST_KEY" -H 'content-type: application/json' \\`);
-  log(`    -d '{"regions":["IR"],"from":"${from.toISOString()}","until":"${until.toISOString()}","reason":"election in IR","severity":"major"}'`);
-  log(`  curl -s -H "authorization: Bearer $HOLDFAST_KEY" ${running[0].baseUrl}/v1/holds`);
-  log('Ctrl-C stops them.');
+  for (const line of startBanner({ services: running, keyFile: adminKey.file, from: new Date(), env: process.env })) log(line);
 }
 
 async function startDatabase() {
@@ -102,14 +95,14 @@ async function startDatabase() {
 /**
  * The first admin key: HOLDFAST_BOOTSTRAP_KEY when set; else one generated on the first start and
  * kept in .holdfast/bootstrap-key (readable by this user only), so a newcomer is never locked out.
+ * `file`: where it is kept, for the banner to read it from; undefined for the environment's.
  */
 function bootstrapKey() {
-  if (process.env.HOLDFAST_BOOTSTRAP_KEY) return { key: process.env.HOLDFAST_BOOTSTRAP_KEY, shown: '<your HOLDFAST_BOOTSTRAP_KEY>', said: 'HOLDFAST_BOOTSTRAP_KEY from the environment' };
+  if (process.env.HOLDFAST_BOOTSTRAP_KEY) return { key: process.env.HOLDFAST_BOOTSTRAP_KEY, file: undefined };
   const file = join(ROOT, '.holdfast/bootstrap-key');
   const { value: key, made } = keptSecret(file, () => `hf_bootstrap_${randomBytes(32).toString('base64url')}`);
   if (made) log(`generated an admin key into ${file} (HOLDFAST_BOOTSTRAP_KEY is unset); create team keys with POST /v1/keys on the planner`);
-  // Shown as the file to read, not the key: this output ends up in terminals' scrollback, CI logs and log shippers, where 0600 no longer guards it.
-  return { key, shown: `$(cat '${file.replace(/'/g, "'\\''")}')`, said: `kept in ${file}` };
+  return { key, file };
 }
 
 /**

@@ -65,6 +65,14 @@ describe('the holdfast launcher', () => {
     });
   });
 
+  it("shows a time that belongs to no region in UTC, naming TZ, when TZ names no zone, where Node knows no zone name", async () => {
+    const ID = '0190e0c8-0000-7000-8000-00000000000a';
+    const subscription = { id: ID, channel: 'webhook', target: 'https://hooks.example.org/holdfast', ownerTeam: 'network-ops', hasSecret: true, description: null, enabled: true, filters: { eventTypes: [], regions: [], teams: [], windowIds: [] }, createdBy: 'team:network-ops', createdAt: '2026-12-01T08:00:00.000Z', updatedAt: '2026-12-07T12:00:00.000Z', previousSecrets: [{ until: '2026-12-07T17:14:00.000Z' }] };
+    const notifier = await standInService(() => ({ body: subscription }));
+    const { stdout } = await run(process.execPath, [BIN, 'subscriptions', 'show', ID, '--notifier-url', notifier.url], { env: { ...process.env, TZ: 'Asia/Tehrn' } });
+    expect(stdout).toContain('also signs until 2026-12-07 17:14 UTC (2026-12-07 17:14 UTC: TZ Asia/Tehrn is not an IANA time zone such as Europe/Berlin)\n');
+  });
+
   it('ends quietly with the exit code of its answer when the reader of its output has gone', async () => {
     expect(await runWithoutReader(['--help'])).toEqual({ code: 0, stderr: '' });
     const hold = { id: '0193a0b0-0000-7000-8000-000000000001', regions: ['IR'], reason: 'election night', source: 'manual', from: '2026-06-12T20:00:00.000Z', until: null };

@@ -73,13 +73,26 @@ export async function secretText(values: Values, io: CliIo, name: string, what: 
   return line;
 }
 
-/** The value of a flag the command cannot do without: missing or empty, it is a usage error naming it. */
-function required<T>(value: T | undefined, name: string): T {
-  if (value === undefined || value === '') throw new MissingInputError(`--${name} is required`);
-  return value;
+/** "a", "a and b", "a, b and c". */
+export const inWords = (names: readonly string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join(''));
+
+/** What was read of each flag, none of them missing. */
+export type Given<Read> = { [Name in keyof Read]-?: Exclude<Read[Name], undefined> };
+
+/**
+ * The flags a command cannot do without, each as read (its text, an instant, a list), by its name:
+ * one missing, empty or an empty list is a usage error naming every such flag at once, and only
+ * those, so a person fixes the command line in one go.
+ */
+export function requiredFlags<Read extends Record<string, unknown>>(read: Read): Given<Read> {
+  const missing = Object.entries(read)
+    .filter(([, value]) => value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
+    .map(([name]) => `--${name}`);
+  if (missing.length > 0) throw new MissingInputError(`${inWords(missing)} ${missing.length === 1 ? 'is' : 'are'} required`);
+  return read as Given<Read>;
 }
 
-export const requiredText = (context: CommandContext, name: string): string => required(text(context.values, name), name);
+export const requiredText = (context: CommandContext, name: string): string => requiredFlags({ [name]: text(context.values, name) })[name];
 
 /**
  * An instant as the services take it (UTC, ending in Z) from one written with any offset, as RFC
@@ -104,7 +117,7 @@ export function utcInstant(values: Values, name: string): string | undefined {
 }
 
 /** A time flag the command cannot do without, as a UTC instant. */
-export const requiredInstant = (context: CommandContext, name: string): string => required(utcInstant(context.values, name), name);
+export const requiredInstant = (context: CommandContext, name: string): string => requiredFlags({ [name]: utcInstant(context.values, name) })[name];
 
 /** A flag naming one of a few values, checked here so a typo is a usage error naming them, not a 400 from a service. */
 export function flagOneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {

@@ -3,10 +3,10 @@ import type { operations as AnalyzerOperations } from '../client/generated/analy
 import type { components as NotifierComponents, operations as NotifierOperations } from '../client/generated/notifier';
 import type { operations as PlannerOperations } from '../client/generated/planner';
 import { expectOk, problemText, reach, shownOnceBefore, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, firstArgument, flagOneOf, idArgument, idFlag, printJson, requiredText, secretText, text, type Command, type CommandContext } from '../command';
+import { bodyFrom, firstArgument, flagOneOf, idArgument, idFlag, list as listed, printJson, requiredFlags, requiredText, secretText, text, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration } from '../duration';
 import { SLOW_REQUEST_TIMEOUT } from '../settings';
-import { localTime, utcTime, zoneHere, type ZoneOf } from '../output/local-times';
+import { localTime, timeHere, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -173,7 +173,7 @@ const replacedSecretEnds = ({ previousSecrets, previousSecretUntil }: Subscripti
   previousSecrets?.map(({ until }) => until) ?? (previousSecretUntil ? [previousSecretUntil] : []);
 
 /** "2026-06-15 20:00 UTC (2026-06-15 23:30 Asia/Tehran (+03:30) here)": an instant that belongs to no region, in UTC and in this machine's zone. */
-const utcAndHere = (instant: string, env: CommandContext['io']['env']) => `${utcTime(instant)} (${localTime(instant, zoneHere(env))} here)`;
+const utcAndHere = (instant: string, env: CommandContext['io']['env']) => `${utcTime(instant)} (${timeHere(instant, env)})`;
 
 /** The replaced secrets still signing, newest first, as `show` names them: each rotation replaced the one before. */
 const REPLACED_SECRETS = ['the one it replaced', 'the one before it', 'the one before that'];
@@ -403,7 +403,7 @@ export const analyzerNotifierCommands: Command[] = [
           [
             'old secret',
             replaced
-              ? [`signs deliveries beside the new one until ${utcTime(replaced)}`, `(${localTime(replaced, zoneHere(context.io.env))} here): the receiver should take the new one by then`]
+              ? [`signs deliveries beside the new one until ${utcTime(replaced)}`, `(${timeHere(replaced, context.io.env)}): the receiver should take the new one by then`]
               : 'replaced at once: deliveries carry the new signature only',
           ],
           ...(earlier.length ? [['earlier ones', ['replaced by earlier rotations, each signs too until its own overlap ends:', ...earlier.map((until) => utcAndHere(until, context.io.env))]] as [string, string[]]] : []),
@@ -522,12 +522,9 @@ export const analyzerNotifierCommands: Command[] = [
     summary: 'issue a team key (shown once)',
     options: { team: { type: 'string' }, scopes: { type: 'string' }, name: { type: 'string' } },
     async run(context) {
-      const team = text(context.values, 'team');
-      const scopes = text(context.values, 'scopes')
-        ?.split(',')
-        .map((scope) => scope.trim()) as KeyScopes | undefined;
-      const name = text(context.values, 'name');
-      if (!team || !scopes?.length || !name) throw new MissingInputError('--team, --scopes and --name are required');
+      const given = requiredFlags({ team: text(context.values, 'team'), scopes: listed(context.values, 'scopes'), name: text(context.values, 'name') });
+      const { team, name } = given;
+      const scopes = given.scopes as KeyScopes;
       const answer = await reach(() => context.api.planner.POST('/v1/keys', { body: { team, scopes, name } }), 'maintenance-planner');
       const before = shownOnceBefore(
         answer,

@@ -1,7 +1,6 @@
-import { MissingInputError } from '../cli-io';
 import type { operations as AnalyzerOperations } from '../client/generated/analyzer';
 import { expectOk, reach } from '../client/holdfast-api';
-import { flagOneOf, idArgument, printJson, regionCodes, requiredInstant, requiredText, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, printJson, regionCodes, requiredFlags, text, utcInstant, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -88,10 +87,14 @@ export const declarationCommands: Command[] = [
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' }, severity: { type: 'string' } },
     actsOn: ['regions'],
     async run(context) {
-      const regions = regionCodes(context.values, 'regions') ?? [];
-      if (regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
       const severity = flagOneOf(context.values, 'severity', SEVERITIES);
-      const body = { regions, from: requiredInstant(context, 'from'), until: requiredInstant(context, 'until'), reason: requiredText(context, 'reason'), ...(severity ? { severity } : {}) };
+      const { regions, from, until, reason } = requiredFlags({
+        regions: regionCodes(context.values, 'regions'),
+        from: utcInstant(context.values, 'from'),
+        until: utcInstant(context.values, 'until'),
+        reason: text(context.values, 'reason'),
+      });
+      const body = { regions, from, until, reason, ...(severity ? { severity } : {}) };
       await showDeclaration(context, expectOk<DeclarationView>(await reach(() => context.api.analyzer.POST('/v1/declarations', { body }), analyzer)));
     },
   },

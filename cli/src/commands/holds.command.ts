@@ -1,6 +1,6 @@
-import { MissingInputError } from '../cli-io';
+import type { components } from '../client/generated/planner';
 import { expectOk, reach } from '../client/holdfast-api';
-import { idArgument, printJson, regionCodes, requiredInstant, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
+import { idArgument, printJson, regionCodes, requiredFlags, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
@@ -22,6 +22,9 @@ export interface HoldView {
   windowIds?: string[];
 }
 
+/** A detector surge's evidence as the planner's document gives it: a `support` the contract adds fails to compile until it is worded below. */
+type SurgeEvidence = NonNullable<components['schemas']['WindowExplanation']['holds'][number]['cause']['evidence']>;
+
 interface ExplanationView {
   windowId: string;
   status: string;
@@ -37,7 +40,7 @@ interface ExplanationView {
       severity?: string | null;
       requestedBy?: string | null;
       correlationId?: string | null;
-      evidence?: { observed: number; baseline: number; samples?: { at: string; value: number }[] } | null;
+      evidence?: SurgeEvidence | null;
     };
   }[];
 }
@@ -111,8 +114,8 @@ export const holdCommands: Command[] = [
     options: { regions: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, reason: { type: 'string' } },
     actsOn: ['regions'],
     async run(context) {
-      const body = { regions: regionCodes(context.values, 'regions') ?? [], from: requiredInstant(context, 'from'), until: utcInstant(context.values, 'until'), reason: requiredText(context, 'reason') };
-      if (body.regions.length === 0) throw new MissingInputError('--regions is required (IR,NP)');
+      const { regions, from, reason } = requiredFlags({ regions: regionCodes(context.values, 'regions'), from: utcInstant(context.values, 'from'), reason: text(context.values, 'reason') });
+      const body = { regions, from, until: utcInstant(context.values, 'until'), reason };
       await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds', { body }), planner)));
     },
   },
@@ -169,12 +172,28 @@ export const holdCommands: Command[] = [
         const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
         if (origin) context.io.out(`  started by: ${origin}\n`);
         const deciding = cause.evidence?.samples?.at(-1);
-        if (deciding) context.io.out(`  deciding sample: ${hold.regions.join(', ')} at ${deciding.at}, ${deciding.value} against a baseline of ${Math.round(cause.evidence!.baseline * 10) / 10}\n`);
+        if (deciding) context.io.out(`  deciding sample: ${hold.regions.join(', ')} at ${deciding.at}, ${deciding.value}${measuredAgainst(cause.evidence!)}\n`);
         for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
   },
 ];
+
+/** What the analyzer learned the baseline from (evidence.support), as its surge reasons word it; absent from an analyzer older than support. */
+const BASELINE_LEARNED_FROM: Record<Exclude<NonNullable<SurgeEvidence['support']>, 'ceiling' | 'none'>, string> = {
+  'hour-of-week': ' for its local hour of the week',
+  'hour-of-day': ' for its local hour of the day (its hour of the week not learned well enough yet)',
+  global: ' over the whole series (its hours not learned well enough yet)',
+};
+
+/** " against a baseline of 1000 for its local hour of the week": what the deciding sample was measured against. */
+function measuredAgainst({ baseline, support }: SurgeEvidence): string {
+  const level = Math.round(baseline * 10) / 10;
+  // A warming region's surge is a sample at or above the ceiling configured for it: its baseline is not learned yet.
+  if (support === 'ceiling') return ` against the warm-up ceiling of ${level} (the region's baseline still learning)`;
+  if (support === 'none') return ', with nothing learned yet to measure it against';
+  return ` against a baseline of ${level}${support ? BASELINE_LEARNED_FROM[support] : ''}`;
+}
 
 /** What started a hold's surge, from the surge's correlation id: a declaration's id, an alert's sender and fingerprint, a sample's event id. */
 function startedBy(kind: string, correlationId: string): string | undefined {

@@ -77,6 +77,24 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
   });
 
+  it('explain: says what the deciding sample was measured against: the warm-up ceiling, or the part of the baseline the analyzer had learned', async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const explained = async (evidence: object) => {
+      const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence: { observed: 5000, baseline: 1000, score: 5, samples: [{ at: '2026-12-07T16:40:00.000Z', value: 5000 }], ...evidence }, requestedBy: null, causeEventId: null, correlationId: null };
+      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+      return said.out.split('\n').find((line) => line.startsWith('  deciding sample: '));
+    };
+    const at = '  deciding sample: IR at 2026-12-07T16:40:00.000Z, 5000';
+    expect(await explained({ support: 'ceiling' })).toBe(`${at} against the warm-up ceiling of 1000 (the region's baseline still learning)`);
+    expect(await explained({ support: 'hour-of-week' })).toBe(`${at} against a baseline of 1000 for its local hour of the week`);
+    expect(await explained({ support: 'hour-of-day' })).toBe(`${at} against a baseline of 1000 for its local hour of the day (its hour of the week not learned well enough yet)`);
+    expect(await explained({ support: 'global' })).toBe(`${at} against a baseline of 1000 over the whole series (its hours not learned well enough yet)`);
+    expect(await explained({ support: 'none' })).toBe(`${at}, with nothing learned yet to measure it against`);
+    // An analyzer older than `support` says nothing of it.
+    expect(await explained({})).toBe(`${at} against a baseline of 1000`);
+  });
+
   it('explain: says that one or more of the runs were let through, not that all were, and where they are named', async () => {
     const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
     const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };

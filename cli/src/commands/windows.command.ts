@@ -1,7 +1,7 @@
 import { CliError, ExitCode, MissingInputError, UsageError } from '../cli-io';
 import type { operations } from '../client/generated/planner';
 import { expectOk, reach, type FieldFlags } from '../client/holdfast-api';
-import { bodyFrom, flagOneOf, idArgument, printJson, regionCodes, text, utcInstant, utcInstantOf, wholeNumber, type Command, type CommandContext, type Values } from '../command';
+import { bodyFrom, flagOneOf, idArgument, inWords, printJson, regionCodes, text, utcInstant, utcInstantOf, wholeNumber, type Command, type CommandContext, type Values } from '../command';
 import { localTime, offsetNote, utcTime } from '../output/local-times';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -176,9 +176,6 @@ const NEEDED_TO_PLAN = {
   endsAt: '--end',
   plannedZone: '--zone',
 } as const satisfies Record<RequiredField<CreateWindowBody>, string>;
-
-/** "a", "a and b", "a, b and c". */
-const inWords = (names: readonly string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join(''));
 
 /**
  * Refuses a window to plan that lacks a field it cannot do without, naming the flag that gives each

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localRangePerRegion, localTime, utcTime, zoneOfRegion } from './local-times';
+import { localRangePerRegion, localTime, timeHere, utcTime, zoneOfRegion } from './local-times';
 
 describe('local time ranges per region', () => {
   it("gives the end its own offset, which across a DST change is not the start's", () => {
@@ -16,5 +16,18 @@ describe('local time ranges per region', () => {
 
   it('falls back to a country\'s one zone, and to UTC for a country of several rather than the first of them', () => {
     expect(['IR', 'GB', 'US', 'AU', 'RU', 'zz-custom'].map(zoneOfRegion)).toEqual(['Asia/Tehran', 'Europe/London', 'UTC', 'UTC', 'UTC', 'UTC']);
+  });
+});
+
+describe("an instant in this machine's zone", () => {
+  it('is shown in the zone TZ names, else the system\'s, with its offset', () => {
+    expect(timeHere('2026-06-15T20:00:00Z', { TZ: 'Asia/Tehran' }, 'Europe/Berlin')).toBe('2026-06-15 23:30 Asia/Tehran (+03:30) here');
+    expect(timeHere('2026-06-15T20:00:00Z', {}, 'Europe/Berlin')).toBe('2026-06-15 22:00 Europe/Berlin (+02:00) here');
+  });
+
+  it('falls back to UTC, naming TZ, when TZ names no zone: Node then keeps UTC and knows no zone name', () => {
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'Asia/Tehrn' }, undefined)).toBe('2026-12-07 17:14 UTC: TZ Asia/Tehrn is not an IANA time zone such as Europe/Berlin');
+    // TZ set empty is UTC to Node and "Etc/Unknown" to Intl: UTC, with nothing wrong to name.
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: '' }, 'Etc/Unknown')).toBe('2026-12-07 17:14 UTC here');
   });
 });

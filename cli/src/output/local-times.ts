@@ -25,9 +25,17 @@ export function localTime(instant: string | null | undefined, zone: string): str
   return at.isValid ? `${at.toFormat('yyyy-MM-dd HH:mm')} ${zone}${offsetNote(zone, at.toFormat('ZZ'))}` : instant;
 }
 
-/** The zone of the machine the CLI runs on (TZ when it names one), for a time that belongs to no region. */
-export function zoneHere(env: Record<string, string | undefined>): string {
-  return env.TZ && IANAZone.isValidZone(env.TZ) ? env.TZ : Intl.DateTimeFormat().resolvedOptions().timeZone;
+/**
+ * "2026-06-15 23:30 Asia/Tehran (+03:30) here": a time that belongs to no region, in the zone of the
+ * machine the CLI runs on (TZ when it names one, else the system's). A TZ no zone database knows (a
+ * typo, a POSIX rule such as UTC+3) leaves Node in UTC with no zone name at all: UTC is shown, and why.
+ */
+export function timeHere(instant: string, env: Record<string, string | undefined>, systemZone: string | undefined = Intl.DateTimeFormat().resolvedOptions().timeZone): string {
+  const { TZ } = env;
+  if (TZ && !IANAZone.isValidZone(TZ)) return `${localTime(instant, 'UTC')}: TZ ${TZ} is not an IANA time zone such as Europe/Berlin`;
+  // An empty TZ is UTC to Node, and "Etc/Unknown" to Intl.
+  const zone = TZ || (systemZone && IANAZone.isValidZone(systemZone) ? systemZone : 'UTC');
+  return `${localTime(instant, zone)} here`;
 }
 
 export function utcTime(instant: string | null | undefined): string {

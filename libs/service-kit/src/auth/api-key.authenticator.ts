@@ -11,6 +11,19 @@ import { Authenticator } from './authenticator';
 import { KeyCopyCache } from './key-copy-cache';
 import type { Principal } from './principal';
 
+/**
+ * Why no key was read, by what the Authorization header held: a header sent as `-H "authorization: $KEY"`
+ * is not a request without a key, and one reading "Bearer" alone is a shell variable left empty. The
+ * header is never repeated: the key in it, if any, is a secret.
+ */
+function missingKeyDetail(header: string | undefined): string {
+  if (!header) return 'This endpoint needs an API key: send "Authorization: Bearer <key>". An admin creates keys with POST /v1/keys on the maintenance-planner.';
+  if (/^Bearer\s*$/i.test(header)) {
+    return 'The Authorization header says "Bearer" with no key after it: the variable meant to hold the key (such as $HOLDFAST_KEY) is likely empty. Send "Authorization: Bearer <key>".';
+  }
+  return 'The Authorization header was sent, but not as "Bearer <key>" (a key alone, without "Bearer " before it, or another scheme): send "Authorization: Bearer <key>". An admin creates keys with POST /v1/keys on the maintenance-planner.';
+}
+
 // Last-used times are for people reading the key list: a minute's resolution saves a write per request.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -34,10 +47,9 @@ export class ApiKeyAuthenticator extends Authenticator {
   }
 
   async authenticate(request: Request): Promise<Principal> {
-    const key = bearerTokenOf(request.header('authorization'));
-    if (!key) {
-      throw new DomainError('missing-key', 401, 'This endpoint needs an API key: send "Authorization: Bearer <key>". An admin creates keys with POST /v1/keys on the maintenance-planner.');
-    }
+    const header = request.header('authorization');
+    const key = bearerTokenOf(header);
+    if (!key) throw new DomainError('missing-key', 401, missingKeyDetail(header));
     const { bootstrap } = this.config.auth;
     if (bootstrap && matchesHash(key, bootstrap.keyHash)) return { kind: 'api-key', id: 'bootstrap', team: bootstrap.team, scopes: ['admin'] };
     const keyId = apiKeyIdOf(key);

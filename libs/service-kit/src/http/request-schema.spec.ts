@@ -70,6 +70,45 @@ describe('parseRequest', () => {
     expect(parseRequest(Page, { limit: '20' }, query)).toEqual({ limit: 20 });
   });
 
+  it('names the field an unknown one most likely meant, when one of that request is close, at any depth', () => {
+    // As the planner's window list (region), gate (regions) and window body (plannedZone, footprint.regions) have them.
+    const WindowList = z.strictObject({ from: InstantSchema.optional(), region: z.string().optional(), team: z.string().optional(), limit: z.coerce.number().optional() }).superRefine(() => {});
+    const Gate = z.strictObject({ windowId: z.uuid().optional(), regions: z.string().optional() }).refine((query) => (query.windowId === undefined) !== (query.regions === undefined), { error: 'is required unless regions is given', path: ['windowId'] });
+    const Window = z.strictObject({ title: z.string(), footprint: z.strictObject({ global: z.boolean(), regions: z.array(z.string()) }), startsAt: z.string(), plannedZone: z.string() });
+    const query = { code: 'invalid-query', what: 'The query', root: '(query)' };
+    const refusedQuery = (schema: z.ZodType, input: object) => {
+      try {
+        parseRequest(schema, input, query);
+      } catch (error) {
+        return (error as DomainError).extensions.errors;
+      }
+      throw new Error('parseRequest accepted what it should refuse');
+    };
+    expect(refusedQuery(WindowList, { regions: 'IR', teams: 'x' })).toEqual([
+      { path: 'regions', message: 'is not a field of this request; did you mean region?' },
+      { path: 'teams', message: 'is not a field of this request; did you mean team?' },
+    ]);
+    expect(refusedQuery(Gate, { region: 'IR' })).toEqual([
+      { path: 'region', message: 'is not a field of this request; did you mean regions?' },
+      { path: 'windowId', message: 'is required unless regions is given' },
+    ]);
+    expect(refusal({ title: 'Router upgrade', footprint: { global: false, region: ['IR'] }, startsat: '2026-06-14T21:00:00Z', timezone: 'Asia/Tehran' }, Window).extensions.errors).toEqual([
+      { path: 'footprint.regions', message: 'is required but missing' },
+      { path: 'footprint.region', message: 'is not a field of this request; did you mean footprint.regions?' },
+      { path: 'startsAt', message: 'is required but missing' },
+      { path: 'plannedZone', message: 'is required but missing' },
+      { path: 'startsat', message: 'is not a field of this request; did you mean startsAt?' },
+      { path: 'timezone', message: 'is not a field of this request; did you mean plannedZone?' },
+    ]);
+    const zoneless = { title: 'Router upgrade', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-14T21:00:00Z' };
+    expect(refusal({ ...zoneless, timeZone: 'Asia/Tehran' }, Window).message).toBe('The request body is invalid: plannedZone is required but missing; timeZone is not a field of this request; did you mean plannedZone?');
+    // A field given already is not the one meant; nor is one far off, or half of a short name changed.
+    expect(refusedQuery(WindowList, { region: 'IR', regions: 'IR', to: 'x' })).toEqual([
+      { path: 'regions', message: 'is not a field of this request' },
+      { path: 'to', message: 'is not a field of this request' },
+    ]);
+  });
+
   it('says a wrong type is a wrong type, and puts an issue with the whole input at the root', () => {
     expect(refusal({ regions: ['IR'], from: 'x', reason: 42 }).extensions.errors).toEqual([{ path: 'reason', message: 'must be text' }]);
     expect(refusal('not an object').extensions.errors).toEqual([{ path: '(body)', message: 'must be an object' }]);

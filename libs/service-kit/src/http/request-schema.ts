@@ -1,4 +1,5 @@
 import { issueInWords } from '@holdfast/contracts';
+import leven from 'leven';
 import type { z } from 'zod';
 import { DomainError, type FieldProblem } from '../errors/domain.error';
 
@@ -15,11 +16,54 @@ export const requestErrorMap: z.core.$ZodErrorMap = (issue) => {
   return issueInWords(issue);
 };
 
-/** Each issue as a problem document's `errors` list names it, an unknown field under its own name; `root` stands for the whole input. */
-export function fieldProblems(error: z.ZodError, root: string): FieldProblem[] {
+// A field this close to one the request takes is that one mistyped (regions for region); further, a guess misleads. As the CLI's flags.
+const MEANT_FIELD_MAX_EDITS = 2;
+// What a time zone field is called elsewhere: Holdfast's say which zone it is (plannedZone), which no spelling distance finds.
+const ZONE_FIELD_SYNONYMS = new Set(['timezone', 'time_zone', 'tz', 'zone']);
+
+/** The field of `fields` that `typed`, no field of the request, most likely meant, if one is close enough. */
+function meantField(typed: string, fields: readonly string[]): string | undefined {
+  const lower = typed.toLowerCase();
+  const zones = ZONE_FIELD_SYNONYMS.has(lower) ? fields.filter((field) => /zone$/i.test(field)) : [];
+  if (zones.length === 1) return zones[0];
+  const [closest] = fields.map((field) => ({ field, edits: leven(lower, field.toLowerCase()) })).sort((a, b) => a.edits - b.edits);
+  // Half of a short name changed is another word, not a typo: to is not tz.
+  return closest && closest.edits <= MEANT_FIELD_MAX_EDITS && closest.edits < typed.length / 2 ? closest.field : undefined;
+}
+
+/** The unknown fields' paths, each with the path of the field it most likely meant. */
+type MeantFields = Map<string, string>;
+
+/**
+ * Notes, for each field an object schema refused as unknown, the field of that object it most
+ * likely meant (none the input gives already). Only here does zod hand over the schema that
+ * refused it (`inst`), whose shape holds the fields it takes; the finished issue keeps the names alone.
+ */
+function noteMeantFields(issue: z.core.$ZodRawIssue, meant: MeantFields): void {
+  if (issue.code !== 'unrecognized_keys') return;
+  const shape = (issue.inst as Partial<z.core.$ZodObject> | undefined)?._zod?.def.shape;
+  if (!shape) return;
+  const input = issue.input as Record<string, unknown>;
+  const fields = Object.keys(shape).filter((field) => input[field] === undefined);
+  const at = (issue.path ?? []).map(String);
+  for (const key of issue.keys) {
+    const field = meantField(key, fields);
+    if (field) meant.set([...at, key].join('.'), [...at, field].join('.'));
+  }
+}
+
+/**
+ * Each issue as a problem document's `errors` list names it, an unknown field under its own name
+ * (with the one it most likely meant, from `meant`); `root` stands for the whole input.
+ */
+export function fieldProblems(error: z.ZodError, root: string, meant: ReadonlyMap<string, string> = new Map()): FieldProblem[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: [...issue.path, key].join('.'), message: 'is not a field of this request' }))
+      ? issue.keys.map((key) => {
+          const path = [...issue.path, key].join('.');
+          const field = meant.get(path);
+          return { path, message: `is not a field of this request${field ? `; did you mean ${field}?` : ''}` };
+        })
       : [{ path: issue.path.join('.') || root, message: issue.message }],
   );
 }
@@ -94,8 +138,14 @@ export interface RequestPart {
 
 /** A request's body or query read against its contract schema, or a 400 naming every wrong field (text holding NUL or a lone surrogate included). */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, part: RequestPart): z.output<S> {
-  const parsed = schema.safeParse(input, { error: requestErrorMap });
-  const errors = parsed.success ? (part.textCheckedByHandler ? [] : unstorableTextProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root);
+  const meant: MeantFields = new Map();
+  const parsed = schema.safeParse(input, {
+    error: (issue) => {
+      noteMeantFields(issue, meant);
+      return requestErrorMap(issue);
+    },
+  });
+  const errors = parsed.success ? (part.textCheckedByHandler ? [] : unstorableTextProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root, meant);
   if (errors.length === 0) return parsed.data as z.output<S>;
   throw invalidRequest(part.code, part.what, errors);
 }
