@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack) */
+        /** Replay in bulk: every dead delivery of the given ids and/or subscription, or every delivered one of the subscription named, of subscriptions turned on; a team key replays only its own team's. A delivered hold.placed or window.held its hold's release overtook is left as it is (webhook, Slack), and so is a window.released whose window.held was never sent, unless the same replay sends that window.held */
         post: operations["DeliveriesController_replayMany"];
         delete?: never;
         options?: never;
@@ -1523,7 +1523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            /** @description delivery-not-replayable (neither dead nor delivered), or delivery-subscription-deleted (its subscription was deleted, so it is never sent again), or delivery-subscription-disabled (its subscription is turned off: PATCH it enabled first), or delivery-superseded (a delivered hold.placed or window.held whose hold was released since: sent again to a webhook or Slack receiver it would say the hold is in force; replay its release, named in releaseDeliveryId), or delivery-release-of-unsent-placement (a window.released whose window.held was never sent to that webhook or Slack subscription: it would end a hold the receiver never heard of; placementDeliveryId names that window.held, to replay first when it is dead); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
                     /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */

@@ -767,6 +767,24 @@ export interface components {
         MessageBytes: string | {
             base64: string;
         };
+        /** @description missing-scope: a problem document naming the holds a change would bring a window no hold stops under; nothing was changed */
+        MoveUnderHoldsProblem: components["schemas"]["ProblemDetails"] & ({
+            /** @constant */
+            code: "missing-scope";
+            /** @description the active holds the change would bring it under, which it was not under before */
+            holds: components["schemas"]["NamedHold"][];
+            /** @constant */
+            requiredScope: "holds:override";
+            /** @constant */
+            status: 403;
+            /**
+             * @description the window's surge policy, a standing override given for the footprint and times it had
+             * @enum {string}
+             */
+            surgePolicy: "notify-only" | "exempt";
+        } & {
+            [key: string]: unknown;
+        });
         NamedHold: {
             from: components["schemas"]["Instant"];
             /** Format: uuid */
@@ -3652,13 +3670,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            /** @description missing-scope (the scope needed, in requiredScope): windows:write; holds:override for override, for a surgePolicy no hold stops, or for a change that brings a window no hold stops (exempt, notify-only) under active holds, with its surgePolicy and those holds named as window-in-hold names them; or other-team: the window belongs to another team than the key's */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["MoveUnderHoldsProblem"] | components["schemas"]["ProblemDetails"];
                 };
             };
             /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
@@ -4367,7 +4385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description what the path names does not exist (its code names it: window-not-found, subscription-not-found) */
+            /** @description window-not-found: there is no window id; occurrence-not-found: occurrence names a run the window does not have (GET /v1/windows/{id}/occurrences lists them) */
             404: {
                 headers: {
                     /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
