@@ -73,6 +73,58 @@ describe('consumer offsets when Kafka refuses a commit, against the real broker'
     await committedToTheEnd(consumer.groupId);
   });
 
+  it('never moves the group back: offsets kept from before a member was put out of the group are dropped when it rejoins', async () => {
+    await publish(['AR', 'CL', 'PE', 'UY', 'PY', 'BO']);
+    const group = `offsets-${++groups}`;
+    // A member that commits only when it stops, one batch at a time, and stalls on one event (before its transaction): with
+    // no batch handled it sends no heartbeat, as a paused process would, and the group puts it out past its session.
+    const stall = sampleEvent('EC', 0, 'offsets-spec');
+    let released!: () => void;
+    const stalling = new Promise<void>((resolve) => (released = resolve));
+    let stalled = false;
+    const paused = effectConsumer(bed, {
+      group,
+      commitIntervalMs: 600_000,
+      partitionsConsumedConcurrently: 1,
+      isRelevant: async (event) => {
+        if (event.id === stall.id) {
+          stalled = true;
+          await stalling;
+        }
+        return true;
+      },
+    });
+    const other = effectConsumer(bed, { group, commitIntervalMs: 50 });
+    try {
+      await paused.start();
+      await appliedEverything(paused.groupId);
+      await bed.publisher.publish(stall);
+      published.push(stall.id);
+      await expectEventually(() => expect(stalled).toBe(true));
+      await other.start();
+      // Once the stalled member is out, the other takes every partition, and goes on past what the stalled one kept.
+      await expectEventually(() => committedToTheEnd(paused.groupId), { timeoutMs: 40_000, message: 'the other member commits every partition once the stalled one is out' });
+      await publish(['AR', 'CL', 'PE', 'UY', 'PY', 'BO']);
+      await expectEventually(() => committedToTheEnd(paused.groupId), { message: 'the other member commits what came since' });
+      released();
+      // The stalled member finds itself out of the group and joins again, getting back partitions it kept offsets of.
+      await expectEventually(
+        async () => {
+          const [described] = (await admin.describeGroups([paused.groupId])).groups;
+          expect(described.state).toBe('Stable');
+          expect(described.members).toHaveLength(2);
+        },
+        { timeoutMs: 40_000, message: 'the stalled member is in the group again' },
+      );
+      // Stopping, it commits what it kept: nothing from before it was put out.
+      await paused.stop();
+      await committedToTheEnd(paused.groupId);
+    } finally {
+      released();
+      await Promise.allSettled([paused.stop(), other.stop()]);
+    }
+  }, 120_000);
+
   it('redelivers what a consumer applied but died before committing, and the ledger keeps each to one effect', async () => {
     await publish(['CA', 'MX', 'CO']);
     const group = `offsets-${++groups}`;

@@ -228,12 +228,11 @@ export class EventConsumer<T extends TopicName> {
       sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
     });
     this.catchUp = new CatchUp({ consumer: this.consumer, kafka: options.kafka, admin: options.admin, groupId: this.groupId, topic: physicalTopic(options.settings, options.topic), logger: options.logger });
-    // Offsets of partitions this member no longer owns are the new owner's business: committing them would move its position.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      for (const [name, pending] of this.uncommitted) {
-        if (!(payload.memberAssignment[pending.topic] ?? []).includes(pending.partition)) this.uncommitted.delete(name);
-      }
-    });
+    // After a rebalance every member resumes where the group committed. Another member may have moved that on meanwhile,
+    // also on a partition this one gets back (put out of the group while paused past its session, it never saw the
+    // assignment in between): an offset kept from before would move the group back, and its position with it, which the
+    // planner's gate reads as surges not applied. Dropped, what was handled since the last commit comes again, a duplicate.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.uncommitted.clear());
     // An idle consumer's fetch is answered every fetch wait, a busy one's batches start and end, and the group's
     // coordinator answers its heartbeats: none of these for longer means the broker is not reaching it.
     const heard = () => {

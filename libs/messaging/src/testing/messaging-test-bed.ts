@@ -97,7 +97,7 @@ export function sampleEvent(region: string, value: number, source: string): Hold
   return createEvent('traffic.sample', { region, metric: 'requests', at: new Date().toISOString(), value, source }, { source });
 }
 
-export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'retry' | 'commitIntervalMs' | 'metrics' | 'isRelevant'>, Partial<Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'logger'>> {
+export interface EffectConsumerOptions extends Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'retry' | 'commitIntervalMs' | 'metrics' | 'isRelevant' | 'partitionsConsumedConcurrently'>, Partial<Pick<EventConsumerOptions<typeof Topics.trafficSamples>, 'logger'>> {
   group: string;
   /** The bed's client unless a spec puts a fault between the consumer and the broker. */
   kafka?: Kafka;
