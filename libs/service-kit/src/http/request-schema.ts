@@ -32,7 +32,7 @@ function meantField(typed: string, fields: readonly string[]): string | undefine
 }
 
 /** The unknown fields' paths, each with the path of the field it most likely meant. */
-type MeantFields = Map<string, string>;
+export type MeantFields = Map<string, string>;
 
 /**
  * Notes, for each field an object schema refused as unknown, the field of that object it most
@@ -51,6 +51,14 @@ function noteMeantFields(issue: z.core.$ZodRawIssue, meant: MeantFields): void {
     if (field) meant.set([...at, key].join('.'), [...at, field].join('.'));
   }
 }
+
+/** requestErrorMap, noting in `meant` the field each unknown one most likely meant, for fieldProblems to name. */
+export const requestErrorMapNoting =
+  (meant: MeantFields): z.core.$ZodErrorMap =>
+  (issue) => {
+    noteMeantFields(issue, meant);
+    return requestErrorMap(issue);
+  };
 
 /**
  * Each issue as a problem document's `errors` list names it, an unknown field under its own name
@@ -139,12 +147,7 @@ export interface RequestPart {
 /** A request's body or query read against its contract schema, or a 400 naming every wrong field (text holding NUL or a lone surrogate included). */
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, part: RequestPart): z.output<S> {
   const meant: MeantFields = new Map();
-  const parsed = schema.safeParse(input, {
-    error: (issue) => {
-      noteMeantFields(issue, meant);
-      return requestErrorMap(issue);
-    },
-  });
+  const parsed = schema.safeParse(input, { error: requestErrorMapNoting(meant) });
   const errors = parsed.success ? (part.textCheckedByHandler ? [] : unstorableTextProblems(parsed.data, part.root)) : fieldProblems(parsed.error, part.root, meant);
   if (errors.length === 0) return parsed.data as z.output<S>;
   throw invalidRequest(part.code, part.what, errors);

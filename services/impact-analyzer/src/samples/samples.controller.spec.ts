@@ -92,6 +92,12 @@ describe('POST /v1/samples', () => {
     expect(await refused()).toEqual(['sre-r5 3', ' 2', 'http 1', ...Array.from({ length: 48 }, (_, n) => `pipeline-${n} 1`), 'other 2']);
   });
 
+  it('names the field an unknown one in a sample most likely meant, as every body refusal does', async () => {
+    const { controller } = intake();
+    const answer = await controller.intake({ samples: [sample('2026-06-14T20:55:00Z'), { region: 'IR', metric: 'requests', at: '2026-06-14T20:56:00Z', valu: 5, source: 'pipeline' }] });
+    expect(answer.refused).toContainEqual({ index: 1, path: 'samples.1.valu', reason: 'is not a field of this request; did you mean value?' });
+  });
+
   it('stamps each event with the clock its samples were checked against, so an accepted sample is never further ahead of its event than allowed', async () => {
     const { controller, published } = intake();
     // The clock reads 2026-06-14T21:00:00Z; SAMPLE_MAX_AHEAD_SECONDS (300) takes a sample 30 s ahead of it.

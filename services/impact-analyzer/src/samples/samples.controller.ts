@@ -12,7 +12,7 @@ import {
 import { MessagingRuntime } from '@holdfast/messaging';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, unstorableTextProblems, requestErrorMap, RequireScope, type ServiceConfig, zodAnswerSchema, ZodBodyPipe } from '@holdfast/service-kit';
+import { ApiZodBody, Clock, dependencyUnavailable, DomainError, fieldProblems, InjectServiceConfig, type MeantFields, unstorableTextProblems, requestErrorMapNoting, RequireScope, type ServiceConfig, zodAnswerSchema, ZodBodyPipe } from '@holdfast/service-kit';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -96,9 +96,10 @@ export class SamplesController {
     const firstAt = new Map<string, number>();
     batch.samples.forEach((raw, index) => {
       // Taken as Kafka's outside intake takes it: a time with an offset as its UTC instant, a country in upper case.
-      const parsed = parseOutsidePayload('traffic.sample', raw, { error: requestErrorMap });
-      // The same wording as any refused body, each unknown field under its own path.
-      const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '');
+      const meant: MeantFields = new Map();
+      const parsed = parseOutsidePayload('traffic.sample', raw, { error: requestErrorMapNoting(meant) });
+      // The same wording as any refused body, each unknown field under its own path with the one it most likely meant.
+      const problems = parsed.success ? unstorableTextProblems(parsed.data, '') : fieldProblems(parsed.error, '', meant);
       // The region and the time are checked whenever they parsed, the rest of the sample wrong or not, so its sender hears every problem at once.
       const { region: code, at, source } = parsed.success ? parsed.data : parsedFieldsOf(raw);
       const region = code === undefined ? undefined : this.catalog.find(code);

@@ -1,5 +1,5 @@
 import { Topics } from '@holdfast/contracts';
-import { MessagingRuntime } from '@holdfast/messaging';
+import { CONSUMER_SESSION_TIMEOUT_MS, MessagingRuntime } from '@holdfast/messaging';
 import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { MetricsRegistry } from '@holdfast/observability';
 import { Injectable } from '@nestjs/common';
@@ -327,7 +327,7 @@ export class GateService {
       const what = regions === null ? 'any region (a global window)' : regions.join(', ');
       const one = partitions.length === 1;
       throw this.unheard(
-        `The planner's consumer group has not applied everything ${named} held: by the group's committed offsets, read every ${this.surgeLog.intervalSeconds} s, ${one ? 'it is' : 'they are'} ${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind ${one ? 'its log end' : 'their log ends'}, and ${one ? 'was' : 'were'} behind a read before. The replica that has ${one ? 'that partition' : 'them'} is stuck or catching up, so a surge or a declaration for ${what} may not be held yet, and this planner cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
+        `The planner's consumer group has not applied everything ${named} held: by the group's committed offsets, read every ${this.surgeLog.intervalSeconds} s, ${one ? 'it is' : 'they are'} ${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind ${one ? 'its log end' : 'their log ends'}, and ${one ? 'was' : 'were'} behind a read before. The planner replica that has ${one ? 'that partition' : 'them'} is catching up, slow, or gone (a replica that died is put out of the group after its ${CONSUMER_SESSION_TIMEOUT_MS / 1000} s session, and another takes ${one ? 'it' : 'them'} over; kafka-consumer-groups --describe names the member), so a surge or a declaration for ${what} may not be held yet, and this planner cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
         { silentSeconds: 0, messagesBehind, partitions },
       );
     }
