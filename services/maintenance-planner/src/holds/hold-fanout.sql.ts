@@ -95,10 +95,14 @@ const BEGUN_MARGIN = "interval '1 minute'";
  * window's own fan-out needs none: it runs under LOCK_HOLD_SET_TO_PLAN, which waits for releases.
  */
 export async function lockRunsBegun(db: Queryable, request: FanOutRequest): Promise<void> {
+  // The runs begun found first, by their start (occurrence_time), then their windows: driven from the footprint, it cost as
+  // much as the fan-out itself (a surge over 103,000 runs 594 -> 975 ms).
   await db.query(
-    `SELECT 1 FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
-      WHERE w.surge_policy = 'hold' AND w.status <> 'cancelled' AND (w.footprint_global OR w.footprint_regions && $1::text[])
-        AND o.status = 'scheduled' AND o.starts_at < $3 AND o.ends_at > $2 AND o.starts_at <= $4::timestamptz + ${BEGUN_MARGIN}
+    `WITH begun AS MATERIALIZED (
+       SELECT window_id, number FROM occurrence
+        WHERE status = 'scheduled' AND starts_at <= $4::timestamptz + ${BEGUN_MARGIN} AND starts_at < $3 AND ends_at > $2)
+     SELECT 1 FROM begun JOIN occurrence o ON o.window_id = begun.window_id AND o.number = begun.number JOIN maintenance_window w ON w.id = o.window_id
+      WHERE w.surge_policy = 'hold' AND w.status <> 'cancelled' AND (w.footprint_global OR w.footprint_regions && $1::text[]) AND o.status = 'scheduled'
       ORDER BY o.window_id, o.number FOR SHARE OF o`,
     [request.regions, request.from, request.until, request.now],
   );
