@@ -48,8 +48,10 @@ describe('maintenance-planner: the gate fails closed while another member of its
     const topic = physicalTopic(settings, Topics.regionSurges);
     other = kafka.consumer({ groupId: settings.topicPrefix + ConsumerGroups.plannerSurges });
     let assigned: number[] = [];
+    let otherMember = '';
     other.on(other.events.GROUP_JOIN, ({ payload }) => {
       assigned = payload.memberAssignment[topic] ?? [];
+      otherMember = payload.memberId;
     });
     const read: { region: string; partition: number }[] = [];
     await other.connect();
@@ -105,6 +107,8 @@ describe('maintenance-planner: the gate fails closed while another member of its
     );
     expect(unheard).toMatchObject({ retryAfter: '5', body: { code: 'surges-unheard', dependency: 'Kafka', messagesBehind: 1, partitions: [partition] } });
     expect(unheard.body.detail).toContain(`region.surges.v1 partition ${partition}`);
+    // Naming the member that has it, as the group's coordinator describes it, for an operator to find.
+    expect(unheard.body.detail).toContain(`partition ${partition} is held by group member ${otherMember} on 127.0.0.1`);
     // A window on that region, a global one and a run's start alike; a region of the planner's own partitions is answered.
     expect((await call('GET', `/v1/gate?windowId=${regional}`)).body).toMatchObject({ code: 'surges-unheard', partitions: [partition] });
     expect((await call('GET', `/v1/gate?windowId=${global}`)).body).toMatchObject({ code: 'surges-unheard', partitions: [partition] });
@@ -113,7 +117,10 @@ describe('maintenance-planner: the gate fails closed while another member of its
     // Operators see why on /health, and the planner stays ready.
     for (const probe of ['/health', '/health/ready']) {
       const health = await call('GET', probe);
-      expect(health, probe).toMatchObject({ status: 200, body: { status: 'ok', details: { gate: { status: 'up', failingClosed: 'surges-behind-in-group', surgesBehindInGroup: [{ partition, messagesBehind: 1 }] } } } });
+      expect(health, probe).toMatchObject({
+        status: 200,
+        body: { status: 'ok', details: { gate: { status: 'up', failingClosed: 'surges-behind-in-group', surgesBehindInGroup: [{ partition, messagesBehind: 1, heldBy: { memberId: otherMember, host: '127.0.0.1' } }] } } },
+      });
     }
 
     // The stuck member leaves: the planner takes its partitions, applies the surge and holds the region; never "allowed" meanwhile.

@@ -14,6 +14,7 @@ import { awaitsNewSlotAt, namedRunAwaitsNewSlot, noRunLeft } from '../windows/ru
 import { windowCancelled } from '../windows/window-cancelled';
 import { stopsRun } from '../windows/window-record';
 import { type ActiveHold, expectedEndUs, type GateHold, type Holding, HoldSet, listingOf } from './hold-set';
+import type { PartitionBehind } from './surge-log-lag';
 import { SurgeLogWatch } from './surge-log-watch';
 
 /** Holds listed in a 423 answer at most; `holdCount` says how many there are. */
@@ -327,7 +328,7 @@ export class GateService {
       const what = regions === null ? 'any region (a global window)' : regions.join(', ');
       const one = partitions.length === 1;
       throw this.unheard(
-        `The planner's consumer group has not applied everything ${named} held: by the group's committed offsets, read every ${this.surgeLog.intervalSeconds} s, ${one ? 'it is' : 'they are'} ${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind ${one ? 'its log end' : 'their log ends'}, and ${one ? 'was' : 'were'} behind a read before. The planner replica that has ${one ? 'that partition' : 'them'} is catching up, slow, or gone (a replica that died is put out of the group after its ${CONSUMER_SESSION_TIMEOUT_MS / 1000} s session, and another takes ${one ? 'it' : 'them'} over; kafka-consumer-groups --describe names the member), so a surge or a declaration for ${what} may not be held yet, and this planner cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
+        `The planner's consumer group has not applied everything ${named} held: by the group's committed offsets, read every ${this.surgeLog.intervalSeconds} s, ${one ? 'it is' : 'they are'} ${messagesBehind} ${messagesBehind === 1 ? 'message' : 'messages'} behind ${one ? 'its log end' : 'their log ends'}, and ${one ? 'was' : 'were'} behind a read before. By the group's description ${holdersInWords(behind)}: a member behind is catching up, slow, or gone (a replica that died is put out of the group after its ${CONSUMER_SESSION_TIMEOUT_MS / 1000} s session, and another takes ${one ? 'it' : 'them'} over), so a surge or a declaration for ${what} may not be held yet, and this planner cannot say that nothing holds this. Ask again in a few seconds; holdfast gate --wait does.`,
         { silentSeconds: 0, messagesBehind, partitions },
       );
     }
@@ -431,4 +432,12 @@ export class GateService {
       { holds: listed, holdCount: count, retryAfterSeconds, at: at.toISOString() },
     );
   }
+}
+
+/** Who has the partitions behind, by the group's description: a member's id and host, or none while the group reassigns them. */
+function holdersInWords(behind: readonly PartitionBehind[]): string {
+  const named = behind.map(({ partition, heldBy }) =>
+    heldBy ? `partition ${partition} is held by group member ${heldBy.memberId} on ${heldBy.host}` : heldBy === null ? `partition ${partition} is held by no member (the group is assigning it)` : `partition ${partition}'s member was not read`,
+  );
+  return named.join('; ');
 }

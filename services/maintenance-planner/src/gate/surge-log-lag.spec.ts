@@ -1,5 +1,6 @@
+import { AssignerProtocol } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { behindFor, groupPositions, partitionOfRegion, partitionsBehind } from './surge-log-lag';
+import { behindFor, groupPositions, partitionHolders, partitionOfRegion, partitionsBehind } from './surge-log-lag';
 
 const log = (partition: number, low: number, high: number) => ({ partition, low: String(low), high: String(high) });
 const committed = (partition: number, offset: number) => ({ partition, offset: String(offset) });
@@ -77,5 +78,27 @@ describe('behindFor', () => {
   it('counts every partition behind for every region once the topic has more partitions than it was created with', () => {
     // A region's surges published before partitions were added are on the partition its key had then.
     expect(behindFor(['IR'], behind, 12, 6)).toEqual(behind);
+  });
+});
+
+describe('partitionHolders', () => {
+  const member = (memberId: string, clientHost: string, assignment: Record<string, number[]> | null) => ({
+    memberId,
+    clientId: 'maintenance-planner',
+    clientHost,
+    memberMetadata: Buffer.alloc(0),
+    memberAssignment: assignment ? AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) }) : Buffer.alloc(0),
+  });
+
+  it('names the member each partition of the topic is assigned to, its host without the leading slash; a member between assignments has none', () => {
+    const holders = partitionHolders(
+      [member('planner-a', '/10.0.0.7', { 'spec.region.surges.v1': [0, 2], 'spec.other.v1': [1] }), member('planner-b', '/10.0.0.8', { 'spec.region.surges.v1': [1] }), member('planner-c', '/10.0.0.9', null)],
+      'spec.region.surges.v1',
+    );
+    expect(Object.fromEntries(holders)).toEqual({
+      0: { memberId: 'planner-a', host: '10.0.0.7' },
+      1: { memberId: 'planner-b', host: '10.0.0.8' },
+      2: { memberId: 'planner-a', host: '10.0.0.7' },
+    });
   });
 });

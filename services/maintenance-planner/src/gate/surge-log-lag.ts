@@ -1,4 +1,4 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
+import { AssignerProtocol, Partitioners, type MemberDescription, type PartitionMetadata } from 'kafkajs';
 
 /** A partition's offsets as the admin client reads them (fetchTopicOffsets): its log's start and end. */
 export interface LogOffsets {
@@ -13,10 +13,32 @@ export interface CommittedOffset {
   offset: string;
 }
 
-/** A partition the consumer group has not applied up to a log end read before, and how far behind its log end now it is. */
+/** The group member a partition is assigned to, as the group's coordinator describes it. */
+export interface PartitionHolder {
+  memberId: string;
+  /** Where its connection comes from, as the broker sees it. */
+  host: string;
+}
+
+/**
+ * A partition the consumer group has not applied up to a log end read before, how far behind its log end now it is, and
+ * the member that has it (null while the group assigns it to none: a rebalance under way).
+ */
 export interface PartitionBehind {
   partition: number;
   messagesBehind: number;
+  heldBy?: PartitionHolder | null;
+}
+
+/** Which member of the group has each partition of `topic`, from the group's description (describeGroups). */
+export function partitionHolders(members: readonly MemberDescription[], topic: string): Map<number, PartitionHolder> {
+  const holders = new Map<number, PartitionHolder>();
+  for (const member of members) {
+    // A member between assignments has none; an assignment the protocol cannot read names no partition.
+    const assignment = member.memberAssignment?.length ? AssignerProtocol.MemberAssignment.decode(member.memberAssignment) : null;
+    for (const partition of assignment?.assignment[topic] ?? []) holders.set(partition, { memberId: member.memberId, host: member.clientHost.replace(/^\//, '') });
+  }
+  return holders;
 }
 
 /**

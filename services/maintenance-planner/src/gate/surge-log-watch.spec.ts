@@ -2,6 +2,7 @@ import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import type { MessagingRuntime } from '@holdfast/messaging';
 import type { ServiceConfig } from '@holdfast/service-kit';
 import { Logger } from '@nestjs/common';
+import { AssignerProtocol } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { PlannerSettings } from '../config/planner-settings';
 import { partitionOfRegion } from './surge-log-lag';
@@ -10,6 +11,7 @@ import { FIRST_READ_WAIT_MS, SurgeLogWatch } from './surge-log-watch';
 const INTERVAL_MS = 2_000;
 const PREFIX = 'spec.';
 const IR = partitionOfRegion('IR', 6);
+const HOLDER = { memberId: 'maintenance-planner-b', host: '10.0.0.8' };
 
 /** A broker as the admin client sees it: each partition's log end and the group's committed offset, or down. */
 class FakeBroker {
@@ -38,6 +40,13 @@ class FakeBroker {
         if (this.down) throw new Error('Connection error: socket closed');
         this.asked.push({ topic: topics[0], groupId });
         return [{ topic: topics[0], partitions: this.committed.map((offset, partition) => ({ partition, offset: String(offset), metadata: null })) }];
+      },
+      // One other replica has every partition.
+      describeGroups: async ([groupId]: string[]) => {
+        if (this.down) throw new Error('Connection error: socket closed');
+        const assignment = { [`${PREFIX}region.surges.v1`]: this.ends.map((_, partition) => partition) };
+        const memberAssignment = AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) });
+        return { groups: [{ groupId, members: [{ memberId: HOLDER.memberId, clientId: 'maintenance-planner', clientHost: `/${HOLDER.host}`, memberMetadata: Buffer.alloc(0), memberAssignment }] }] };
       },
     };
   }
@@ -74,8 +83,8 @@ describe('SurgeLogWatch', () => {
   it('counts at start what the group has not applied; after, only what it has not applied for an interval', async () => {
     broker.ends[IR] = 2;
     await watch.onApplicationBootstrap();
-    expect(watch.behindFor(['IR'])).toEqual([{ partition: IR, messagesBehind: 2 }]);
-    expect(watch.state()).toEqual({ behind: [{ partition: IR, messagesBehind: 2 }] });
+    expect(watch.behindFor(['IR'])).toEqual([{ partition: IR, messagesBehind: 2, heldBy: HOLDER }]);
+    expect(watch.state()).toEqual({ behind: [{ partition: IR, messagesBehind: 2, heldBy: HOLDER }] });
 
     // Applied; a third message arrives and is being applied as the next read comes: not behind.
     broker.committed[IR] = 2;
@@ -86,8 +95,8 @@ describe('SurgeLogWatch', () => {
 
     // Still not applied an interval on: behind.
     await vi.advanceTimersByTimeAsync(INTERVAL_MS);
-    expect(watch.behindFor(['IR'])).toEqual([{ partition: IR, messagesBehind: 1 }]);
-    expect(watch.behindFor(null)).toEqual([{ partition: IR, messagesBehind: 1 }]);
+    expect(watch.behindFor(['IR'])).toEqual([{ partition: IR, messagesBehind: 1, heldBy: HOLDER }]);
+    expect(watch.behindFor(null)).toEqual([{ partition: IR, messagesBehind: 1, heldBy: HOLDER }]);
 
     broker.committed[IR] = 3;
     await vi.advanceTimersByTimeAsync(INTERVAL_MS);

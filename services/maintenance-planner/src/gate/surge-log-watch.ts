@@ -5,7 +5,7 @@ import { InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
 import type { PlannerSettings } from '../config/planner-settings';
-import { behindFor, groupPositions, partitionsBehind, type PartitionBehind } from './surge-log-lag';
+import { behindFor, groupPositions, partitionHolders, partitionsBehind, type PartitionBehind } from './surge-log-lag';
 
 /** How long a start waits for the first read: past it the planner serves, the gate relying on its other checks until a read lands. */
 export const FIRST_READ_WAIT_MS = 3_000;
@@ -106,12 +106,18 @@ export class SurgeLogWatch implements OnApplicationBootstrap, BeforeApplicationS
   private async read(): Promise<void> {
     try {
       const admin = await this.connected();
-      const [logs, [committed]] = await Promise.all([admin.fetchTopicOffsets(this.topic), admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] })]);
+      const [logs, [committed], { groups }] = await Promise.all([
+        admin.fetchTopicOffsets(this.topic),
+        admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
+        // Who has each partition: what an operator asks first of a partition behind.
+        admin.describeGroups([this.groupId]),
+      ]);
       const atMs = performance.now();
       const now = groupPositions(logs, committed?.partitions ?? []);
       // The first read has none before it: what it finds not applied counts, for one interval, while the planner starts.
       const earlierEnds = this.last?.ends ?? new Map([...now].map(([partition, { end }]) => [partition, end]));
-      const behind = partitionsBehind(earlierEnds, now);
+      const holders = partitionHolders(groups[0]?.members ?? [], this.topic);
+      const behind = partitionsBehind(earlierEnds, now).map((lag) => ({ ...lag, heldBy: holders.get(lag.partition) ?? null }));
       this.partitionCount = logs.length;
       this.last = { atMs, ends: new Map([...now].map(([partition, { end }]) => [partition, end])), behind };
       this.failures.succeeded((fields, message) => this.logger.log(fields, message), { topic: this.topic, group: this.groupId }, 'the offsets of region.surges.v1 are read again');
