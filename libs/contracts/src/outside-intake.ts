@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ContractViolation, ContractViolationCode, describeIssues, inputViolation, isMissing } from './contract-violation.exception';
 import { EventSchemas, TopicEvents, dataSchemaOf, isEventType, topicOfEvent, type EventPayloads } from './event-catalog';
 import type { EventType } from './event-types';
-import { localTimeRefusal } from './events/common.schema';
+import { AnyCaseRegionCodeSchema, localTimeRefusal } from './events/common.schema';
 import { TrafficSampleSchema } from './events/traffic-sample.v1';
 import { EventSourceSchema, SubjectSchema, TraceIdSchema, assembleEvent, isEventId, type AnyHoldfastEvent } from './envelope';
 import { HeaderReader, PRODUCER_HEADERS, firstHeaderValue, sameBytes } from './header-reader';
@@ -55,10 +55,7 @@ export const OutsideTimeSchema = z
     examples: ['2026-06-14T21:00:00Z', '2026-06-15T00:30:00+03:30'],
   });
 // As the intake takes it (inContractForm): a country code in any case, kept in upper case.
-export const OutsideRegionCodeSchema = z
-  .string()
-  .regex(/^(?:[A-Za-z]{2}|(?=.{3,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/, { error: 'must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)' })
-  .meta({ description: 'Region code: ISO 3166-1 alpha-2 in either case (IR or ir, kept as IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
+export const OutsideRegionCodeSchema = AnyCaseRegionCodeSchema;
 // DESIGN.md section 4: any non-empty id. It is recorded hashed (outsideEventId), so its length bounds nothing Holdfast keeps.
 const OutsideIdSchema = z.string().min(1, { error: 'must not be empty' });
 // CloudEvents reads data as JSON when its media type, parameters aside, is */json or */*+json.

@@ -132,6 +132,23 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     await expectEventually(() => expect(eventsOf(windowEvents, 'window.scheduled').find((event) => event.data.windowId === in2026.windowId)?.key).toBe(in2026.windowId));
   });
 
+  it("takes a country's code in either case in a window's footprint and a hold, as the gate and the lists do, keeping it in upper case", async () => {
+    const window = { title: 'Lower-case footprint', ownerTeam: 'network', startsAt: '2027-07-01T10:00:00Z', endsAt: '2027-07-01T11:00:00Z', plannedZone: 'UTC' };
+    const planned = await api('POST', '/v1/windows', { ...window, footprint: { global: false, regions: ['ls', 'sz'], shares: { ls: 0.75 } } });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    expect(planned.body.footprint).toEqual({ global: false, regions: ['LS', 'SZ'], shares: { LS: 0.75 } });
+    // One region written twice is still one region twice.
+    expect(await api('POST', '/v1/windows', { ...window, footprint: { global: false, regions: ['ls', 'LS'] } })).toMatchObject({
+      status: 400,
+      body: { code: 'invalid-body', errors: [{ path: 'footprint.regions', message: 'must not repeat a region' }] },
+    });
+    const hold = await api('POST', '/v1/holds', { regions: ['sz'], from: '2027-08-01T00:00:00Z', until: '2027-08-02T00:00:00Z', reason: 'a lower-case code' });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    expect(hold.body.regions).toEqual(['SZ']);
+    expect((await api('POST', `/v1/holds/${hold.body.id}/release`, { reason: 'shown' })).status).toBe(200);
+    expect((await api('POST', '/v1/holds', { regions: ['sz', 'SZ'], from: '2027-08-01T00:00:00Z', until: '2027-08-02T00:00:00Z', reason: 'twice' })).body).toMatchObject({ code: 'invalid-body', errors: [{ path: 'regions', message: 'must not repeat a region' }] });
+  });
+
   it('refuses a bad window naming every bad field, and an unknown region naming the code', async () => {
     const bad = await api('POST', '/v1/windows', { title: '', ownerTeam: 'x', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T09:00:00Z', plannedZone: 'Mars/Base', recurrence: 'FREQ=MINUTELY' });
     expect(bad.status).toBe(400);

@@ -78,7 +78,8 @@ describe('notifier /v1/subscriptions', () => {
   });
 
   it('returns a secret only when it is created, and never the Slack URL', async () => {
-    const webhook = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/a`, filters: { regions: ['IR', 'NP'], eventTypes: ['hold.placed'] } });
+    // A country's code in either case, kept in upper case, as the planner and the analyzer take it.
+    const webhook = await notifier.subscribe({ channel: 'webhook', target: `${receiver.url}/a`, filters: { regions: ['ir', 'NP'], eventTypes: ['hold.placed'] } });
     const slack = await notifier.subscribe({ channel: 'slack', target: 'https://hooks.slack.com/services/T000/B000/XXXXSECRET' });
     expect(webhook.secret).toMatch(/^whsec_/);
     expect(slack.secret).toBeUndefined();

@@ -12,6 +12,25 @@ export const RegionCodeSchema = z
   .meta({ description: 'Region code: ISO 3166-1 alpha-2 (IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
 export type RegionCode = z.infer<typeof RegionCodeSchema>;
 
+/** A region code in the forms people and pipelines write it: a country's in either case ('ir'); what the intake converts (inContractForm). */
+export const AnyCaseRegionCodeSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z]{2}|(?=.{3,32}$)[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$/, { error: 'must be an ISO 3166-1 alpha-2 code (IR) or a custom lower-case code of 3-32 characters (eu-west)' })
+  .meta({ description: 'Region code: ISO 3166-1 alpha-2 in either case (IR or ir, kept as IR) or a custom code (eu-west).', examples: ['IR', 'eu-west'] });
+
+/**
+ * A region code as an HTTP request names it: a country's in either case, kept in upper case, as the
+ * gate's `regions`, a sample's `region`, an alert's label and a declaration take it. Events carry
+ * RegionCodeSchema's form only.
+ */
+export const RequestRegionCodeSchema = AnyCaseRegionCodeSchema.overwrite((code) => (code.length === 2 ? code.toUpperCase() : code));
+
+/** Regions a request lists: at least one, none twice (ir and IR are one). */
+export const RequestRegionListSchema = z
+  .array(RequestRegionCodeSchema)
+  .min(1, { error: 'must name at least one region' })
+  .refine((codes) => new Set(codes).size === codes.length, { error: 'must not repeat a region' });
+
 /** PostgreSQL, which keeps every instant Holdfast is given, reads no year 0000 (it writes that year 1 BC). */
 export const isAfterYearZero = (text: string): boolean => !text.startsWith('0000');
 const YEAR_ZERO_ERROR = 'must fall within the years 0001-9999: there is no year 0000 to keep';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActorSchema, EntityIdSchema, IanaZoneSchema, InstantSchema, RegionCodeSchema, startsBeforeEnds } from './common.schema';
+import { ActorSchema, EntityIdSchema, IanaZoneSchema, InstantSchema, RegionCodeSchema, RequestRegionCodeSchema, startsBeforeEnds } from './common.schema';
 import { FlexibilitySchema } from './window-flexibility.schema';
 import { OccurrenceSchema, RegionLocalTimeSchema } from './window-local-time.schema';
 import { ExdateListSchema, RecurrenceRuleSchema } from './window-recurrence.schema';
@@ -20,30 +20,36 @@ export type WindowStatus = z.infer<typeof WindowStatusSchema>;
 /** A region's part of the service's traffic, (0, 1]; regions not given share what is left equally. */
 export const TrafficShareSchema = z.number().gt(0, { error: 'must be greater than 0' }).max(1, { error: 'must be at most 1' });
 
-/** Where a window can hurt: everywhere, or the listed regions (never both, never neither). */
-export const FootprintSchema = z
-  .strictObject({
-    global: z.boolean(),
-    regions: z.array(RegionCodeSchema),
-    /** Optional traffic share per listed region (default: equal shares). */
-    shares: z.record(RegionCodeSchema, TrafficShareSchema).optional(),
-  })
-  .refine((footprint) => (footprint.global ? footprint.regions.length === 0 : footprint.regions.length > 0), {
-    error: 'a global footprint lists no regions; a regional footprint lists at least one',
-    path: ['regions'],
-  })
-  .refine((footprint) => new Set(footprint.regions).size === footprint.regions.length, {
-    error: 'must not repeat a region',
-    path: ['regions'],
-  })
-  .refine((footprint) => Object.keys(footprint.shares ?? {}).every((region) => footprint.regions.includes(region)), {
-    error: 'may only give shares for regions the footprint lists',
-    path: ['shares'],
-  })
-  .refine((footprint) => Object.values(footprint.shares ?? {}).reduce((sum, share) => sum + share, 0) <= 1 + 1e-9, {
-    error: 'must add up to at most 1',
-    path: ['shares'],
-  });
+/** Where a window can hurt, its regions in the form `region` takes: everywhere, or the listed regions (never both, never neither). */
+const footprintOf = (region: z.ZodType<string, string>) =>
+  z
+    .strictObject({
+      global: z.boolean(),
+      regions: z.array(region),
+      /** Optional traffic share per listed region (default: equal shares). */
+      shares: z.record(region, TrafficShareSchema).optional(),
+    })
+    .refine((footprint) => (footprint.global ? footprint.regions.length === 0 : footprint.regions.length > 0), {
+      error: 'a global footprint lists no regions; a regional footprint lists at least one',
+      path: ['regions'],
+    })
+    .refine((footprint) => new Set(footprint.regions).size === footprint.regions.length, {
+      error: 'must not repeat a region',
+      path: ['regions'],
+    })
+    .refine((footprint) => Object.keys(footprint.shares ?? {}).every((region) => footprint.regions.includes(region)), {
+      error: 'may only give shares for regions the footprint lists',
+      path: ['shares'],
+    })
+    .refine((footprint) => Object.values(footprint.shares ?? {}).reduce((sum, share) => sum + share, 0) <= 1 + 1e-9, {
+      error: 'must add up to at most 1',
+      path: ['shares'],
+    });
+
+/** Where a window can hurt, as its events carry it. */
+export const FootprintSchema = footprintOf(RegionCodeSchema);
+/** A footprint as a request gives it: a country's code in either case, kept in upper case. */
+export const RequestFootprintSchema = footprintOf(RequestRegionCodeSchema);
 export type Footprint = z.infer<typeof FootprintSchema>;
 
 /** Fields every window.* event carries: the window as it is after the event (event-carried state). */

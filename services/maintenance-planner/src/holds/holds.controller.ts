@@ -1,4 +1,4 @@
-import { InstantSchema, StatedReasonSchema, RegionListSchema } from '@holdfast/contracts';
+import { InstantSchema, StatedReasonSchema, RequestRegionListSchema } from '@holdfast/contracts';
 import {
   actorOf,
   ApiZodBody,
@@ -36,7 +36,7 @@ import { COUNTED_HOLD_ANSWER, HOLD_DETAIL_ANSWER, HOLD_PAGE, type CountedHoldVie
 import { HoldsService } from './holds.service';
 
 const ManualHoldSchema = z
-  .strictObject({ regions: RegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: StatedReasonSchema })
+  .strictObject({ regions: RequestRegionListSchema, from: InstantSchema, until: InstantSchema.optional(), reason: StatedReasonSchema })
   .refine((hold) => !hold.until || Date.parse(hold.until) > Date.parse(hold.from), { error: 'must be after from', path: ['until'] });
 const ReleaseSchema = z.strictObject({ reason: StatedReasonSchema });
 const ListHoldsQuerySchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { BidiSafeText, EntityIdSchema, RegionCodeSchema, TeamSchema } from '@holdfast/contracts';
+import { BidiSafeText, EntityIdSchema, RequestRegionCodeSchema, TeamSchema } from '@holdfast/contracts';
 import { z } from 'zod';
 import { ChannelNames } from '../../channels/channel-name';
 import { NotifiableEventTypes } from '../subscription-filters';
@@ -13,7 +13,7 @@ const TargetSchema = z.url({ protocol: /^https?$/, error: 'must be an http:// or
 
 export const SubscriptionFiltersSchema = z.strictObject({
   eventTypes: list(z.enum(NotifiableEventTypes, { error: `must be one of ${NotifiableEventTypes.join(', ')}` })),
-  regions: list(RegionCodeSchema),
+  regions: list(RequestRegionCodeSchema),
   // Team names as keys are issued for: any other could match no window's owner.
   teams: list(TeamSchema),
   // A UUID in either case names one window; the planner's are lower case, so they are kept so, and compared so (matchesFilters).
