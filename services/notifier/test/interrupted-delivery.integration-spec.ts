@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
 import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
@@ -191,23 +190,34 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     const { live, held, other, claimed } = await liveReplicaSending('notifier-b');
     // A second replica named as the live one (a misconfiguration, or a restart after a host was lost while PostgreSQL still
     // keeps its session): it starts, without the name; and one named otherwise. The live one's claim stays its own.
+    const replicas: Notifier[] = [];
     for (const name of ['notifier-b', 'notifier-c']) {
       const replica = await start({ NOTIFIER_REPLICA_ID: name, NOTIFIER_WORKER_SWEEP_MS: '100' }, live.database.url);
       started.push(replica.app);
+      replicas.push(replica);
       await sentBy(replica, other);
       expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
     }
     // Nor later, when the live one loses its name's session before it can unstamp what it sends: the one started under the
     // name while another held it never takes it (it would take back, and send again, the live one's claim).
-    const name = (live.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
+    const replicaOf = (notifier: Notifier) => (notifier.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
+    const name = replicaOf(live);
     vi.spyOn(name, 'take').mockResolvedValue(false);
     vi.spyOn(name, 'disown').mockResolvedValue();
+    // Each time the one started under the name asks for it (NOTIFIER_WORKER_SWEEP_MS apart at most once), on the monotonic clock.
+    const tries = vi.spyOn(replicaOf(replicas[0]), 'take');
     const [{ ended }] = (await live.app.get(DataSource).query(
       `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
        WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext('notifier-b')::oid AND objsubid = 2`,
     )) as [{ ended: boolean }];
     expect(ended).toBe(true);
-    await sleep(1_500);
+    // Asked again past its sweep interval since the session ended: a replica that would take the name has had the chance.
+    tries.mockClear();
+    await expectEventually(() => {
+      const asked = tries.mock.calls.map(([now]) => now);
+      expect(asked.length).toBeGreaterThan(1);
+      expect(asked[asked.length - 1] - asked[0]).toBeGreaterThan(300);
+    });
     expect(await api(live).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
     await deliveredOnce(live, held);
   });

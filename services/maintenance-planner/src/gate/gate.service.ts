@@ -437,7 +437,7 @@ export class GateService {
 /** Who has the partitions behind, by the group's description: a member's id and host, or none while the group reassigns them. */
 function holdersInWords(behind: readonly PartitionBehind[]): string {
   const named = behind.map(({ partition, heldBy }) =>
-    heldBy ? `partition ${partition} is held by group member ${heldBy.memberId} on ${heldBy.host}` : heldBy === null ? `partition ${partition} is held by no member (the group is assigning it)` : `partition ${partition}'s member was not read`,
+    heldBy ? `partition ${partition} is held by group member ${heldBy.memberId} on ${heldBy.host}` : `partition ${partition} is held by no member (the group is assigning it)`,
   );
   return named.join('; ');
 }
