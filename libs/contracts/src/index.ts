@@ -58,3 +58,4 @@ export {
   type OutsideForm,
 } from './outside-intake';
 export * from './issue-wording';
+export { answersMethod, HttpServices, routesServing, type HttpMethod, type HttpRoute, type HttpService, type HttpServiceName } from './http-routes';

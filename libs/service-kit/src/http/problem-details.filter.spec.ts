@@ -136,3 +136,81 @@ describe('the problem-details filter, logging the answers of an outage', () => {
     }
   });
 });
+
+@Controller('v1/windows')
+class WindowsController {
+  @Get()
+  list(): { items: never[] } {
+    return { items: [] };
+  }
+}
+
+@Module({ controllers: [WindowsController] })
+class PlannerLikeModule {}
+
+describe('the problem-details filter, asked for a route of another service', () => {
+  let app: INestApplication;
+  let base: string;
+  const ask = async (path: string, method = 'GET') => {
+    const response = await fetch(`${base}${path}`, { method });
+    return { status: response.status, problem: (await response.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    app = await NestFactory.create(PlannerLikeModule, { logger: false });
+    app.useGlobalFilters(new ProblemDetailsFilter(null, 'maintenance-planner'));
+    await app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  });
+
+  afterAll(() => app?.close());
+
+  it('names the service that serves the path and method, where to find it, and its route as documented', async () => {
+    expect(await ask('/v1/samples?dryRun=true', 'POST')).toEqual({
+      status: 404,
+      problem: {
+        type: 'https://holdfast.dev/problems/no-such-route',
+        title: 'Not Found',
+        status: 404,
+        detail: 'No route of the maintenance-planner serves POST /v1/samples: the impact-analyzer does (POST /v1/samples); send it there (port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
+        instance: '/v1/samples?dryRun=true',
+        code: 'no-such-route',
+        servedBy: 'impact-analyzer',
+      },
+    });
+  });
+
+  it('finds the route as the service that serves it would: in any case, with a trailing slash', async () => {
+    // As Express routes its own paths.
+    expect((await fetch(`${base}/V1/Windows/`)).status).toBe(200);
+    const { status, problem } = await ask('/V1/Subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/');
+    expect(status).toBe(404);
+    expect(problem).toMatchObject({
+      detail:
+        'No route of the maintenance-planner serves GET /V1/Subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/: the notifier does (GET /v1/subscriptions/{id}); send it there (port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
+      servedBy: 'notifier',
+    });
+  });
+
+  it("names the service whose path it is with the methods it takes there, when it takes none the request's", async () => {
+    expect((await ask('/v1/subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b', 'PUT')).problem).toMatchObject({
+      detail:
+        'No route of the maintenance-planner serves PUT /v1/subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b: the notifier serves /v1/subscriptions/{id}, with GET, PATCH or DELETE (port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
+      servedBy: 'notifier',
+    });
+  });
+
+  it('names itself, and no other, for a path no service serves', async () => {
+    const { status, problem } = await ask('/v1/window?x=1');
+    expect(status).toBe(404);
+    expect(problem.detail).toBe(
+      'No route of the maintenance-planner serves GET /v1/window: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes.',
+    );
+    expect(problem).not.toHaveProperty('servedBy');
+  });
+
+  it('still answers its own path with a method it does not take with 405', async () => {
+    const { status, problem } = await ask('/v1/windows', 'DELETE');
+    expect([status, problem.code, problem.servedBy]).toEqual([405, 'method-not-allowed', undefined]);
+  });
+});

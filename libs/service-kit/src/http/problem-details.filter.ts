@@ -1,3 +1,4 @@
+import { answersMethod, HttpServices, routesServing, type HttpRoute } from '@holdfast/contracts';
 import { withoutStatementValues } from '@holdfast/database';
 import { isMiddlewareRoute, REPEATED_FAILURE_LOG_EVERY_MS, RepeatedFailure, withoutKeySecrets, type UnmarkedSecret } from '@holdfast/observability';
 import { RegionError } from '@holdfast/regions';
@@ -41,8 +42,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   // itself: a line (with its stack) per answer put 168 errors, 553 KB, in the log of a 27 s outage.
   private readonly unavailable = new Map<Dependency, RepeatedFailure>();
 
-  /** `bootstrapKey`: the bootstrap key, which has no hf_ to find it by in the URL (recognisedBootstrapKey). */
-  constructor(private readonly bootstrapKey: UnmarkedSecret | null = null) {}
+  /**
+   * `bootstrapKey`: the bootstrap key, which has no hf_ to find it by in the URL (recognisedBootstrapKey).
+   * `service`: the name of the service answering, which a path no route of its serves names.
+   */
+  constructor(
+    private readonly bootstrapKey: UnmarkedSecret | null = null,
+    private readonly service: string | null = null,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -54,7 +61,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const routed = exception instanceof NotFoundException ? routesOf(request) : undefined;
     const allowed = routed ? allowedMethods(request, routed) : [];
     const problem =
-      allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : routed?.length === 0 ? noSuchRoute(request.method, instance) : toProblem(exception, instance);
+      allowed.length > 0 ? methodNotAllowed(request.method, instance, allowed) : routed?.length === 0 ? noSuchRoute(request, instance, this.service) : toProblem(exception, instance);
     if (allowed.length > 0) response.setHeader('Allow', allowed.join(', '));
     if (problem.code === 'dependency-unavailable') this.logUnavailable(problem.dependency as Dependency, exception, instance);
     else if (problem.status >= 500) this.logger.error({ err: withoutStatementValues(exception), instance: problem.instance }, problem.detail);
@@ -104,16 +111,32 @@ function allowedMethods(request: Request, routes: readonly RouteLayer[]): string
   return methods.has(request.method.toUpperCase()) ? [] : [...methods].sort();
 }
 
-/** A path no route serves: most often a URL meant for another of the three services, or a typo in it. */
-function noSuchRoute(method: string, instance: string): ProblemDetails {
+/**
+ * A path no route serves: most often a URL meant for another of the three services (HttpServices names the one
+ * whose route it is, in servedBy), or a typo in it.
+ */
+function noSuchRoute(request: Request, instance: string, service: string | null): ProblemDetails {
+  const elsewhere = routesServing(request.path).filter((route) => route.service !== service);
+  const route = elsewhere.find((other) => answersMethod(other, request.method)) ?? elsewhere[0];
+  const remedy = route ? whereServed(route, request.method) : 'check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes';
   return {
     type: PROBLEM_TYPE_BASE + 'no-such-route',
     title: titleOf(404),
     status: 404,
-    detail: `No route of this service serves ${method} ${instance.split('?')[0]}: check the URL names the right service (the planner, the analyzer or the notifier); the OpenAPI document at /docs lists its routes.`,
+    detail: `No route of ${service ? `the ${service}` : 'this service'} serves ${request.method} ${instance.split('?')[0]}: ${remedy}.`,
     instance,
     code: 'no-such-route',
+    ...(route ? { servedBy: route.service } : {}),
   };
+}
+
+/** Which service a request is for and how to reach it; with the methods the route takes, when the request's is none of them. */
+function whereServed(route: HttpRoute, method: string): string {
+  const { port, cliUrlVariable } = HttpServices[route.service];
+  const reach = `port ${port} under npm start, ${cliUrlVariable} for the CLI`;
+  if (answersMethod(route, method)) return `the ${route.service} does (${method} ${route.path}); send it there (${reach})`;
+  const methods = route.methods.length > 1 ? `${route.methods.slice(0, -1).join(', ')} or ${route.methods.at(-1)}` : route.methods[0];
+  return `the ${route.service} serves ${route.path}, with ${methods} (${reach})`;
 }
 
 function methodNotAllowed(method: string, instance: string, allowed: readonly string[]): ProblemDetails {

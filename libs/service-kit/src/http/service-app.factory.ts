@@ -103,7 +103,7 @@ export async function createServiceApp(rootModule: DynamicModule, service: Servi
   // version (EntityTagInterceptor); the rest send none.
   app.set('etag', false);
   app.set('trust proxy', http.trustProxy);
-  app.useGlobalFilters(new ProblemDetailsFilter(http.bootstrapKey));
+  app.useGlobalFilters(new ProblemDetailsFilter(http.bootstrapKey, service.name));
   app.useGlobalPipes(new StorableTextPipe());
   const document = SwaggerModule.createDocument(
     app,

@@ -78,11 +78,23 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     const nowhere = await service.fetch(`/v1/nothing/${service.adminKey}?note=${encodeURIComponent(service.adminKey)}`, { method: 'DELETE' });
     const nowhereText = await nowhere.text();
     expect(nowhere.status).toBe(404);
-    expect(JSON.parse(nowhereText)).toMatchObject({ code: 'no-such-route', instance: '/v1/nothing/[redacted]?note=[redacted]' });
+    expect(JSON.parse(nowhereText)).toMatchObject({ code: 'no-such-route', instance: '/v1/nothing/[redacted]?note=[redacted]', detail: expect.stringMatching(/^No route of the kit-http-face serves DELETE \/v1\/nothing\/\[redacted\]: check the URL/) });
     for (const text of [asIdText, nowhereText]) expect(text).not.toContain(service.adminKey.slice('test-admin-'.length));
     // An ordinary segment as long as the key is said as sent.
     const ordinary = 'n'.repeat(service.adminKey.length);
     expect(await (await service.fetch(`/v1/notes/${ordinary}`)).json()).toMatchObject({ instance: `/v1/notes/${ordinary}`, detail: expect.stringContaining(`"${ordinary}" is not one.`) });
+  });
+
+  it("names the service whose route a request was meant for, through the whole HTTP face (the request logger's routes on every path too)", async () => {
+    // A DELETE: the request timings below count the GETs no route took.
+    const response = await service.fetch('/v1/declarations/0197a1b2-aaaa-7bbb-8ccc-000000000001?reason=over', { method: 'DELETE' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({
+      code: 'no-such-route',
+      detail:
+        'No route of the kit-http-face serves DELETE /v1/declarations/0197a1b2-aaaa-7bbb-8ccc-000000000001: the impact-analyzer does (DELETE /v1/declarations/{id}); send it there (port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
+      servedBy: 'impact-analyzer',
+    });
   });
 
   it('refuses a query parameter whose percent-encoding is malformed, naming it, on any route (Express read %ZZ literally)', async () => {
