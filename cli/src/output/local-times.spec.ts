@@ -30,4 +30,17 @@ describe("an instant in this machine's zone", () => {
     // TZ set empty is UTC to Node and "Etc/Unknown" to Intl: UTC, with nothing wrong to name.
     expect(timeHere('2026-12-07T17:14:00Z', { TZ: '' }, 'Etc/Unknown')).toBe('2026-12-07 17:14 UTC here');
   });
+
+  it("falls back to UTC for an abbreviation, naming the zone ICU reads it as, as the services refuse one: it may not be the writer's (BST is Dhaka)", () => {
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'PST' }, 'America/Los_Angeles')).toBe(
+      '2026-12-07 17:14 UTC: TZ PST is an abbreviation, not an IANA time zone name: ICU reads it as America/Los_Angeles; set TZ to that, or to the zone you meant',
+    );
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'BST' }, 'Asia/Dhaka')).toBe('2026-12-07 17:14 UTC: TZ BST is an abbreviation, not an IANA time zone name: ICU reads it as Asia/Dhaka; set TZ to that, or to the zone you meant');
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'EST5EDT' }, 'America/New_York')).toBe(
+      '2026-12-07 17:14 UTC: TZ EST5EDT is a legacy name, not an IANA time zone name: ICU reads it as America/New_York; set TZ to that, or to the zone you meant',
+    );
+    // tzdb's names for UTC read as no other place: shown as UTC, as the planner takes them.
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'GMT' }, 'UTC')).toBe('2026-12-07 17:14 UTC here');
+    expect(timeHere('2026-12-07T17:14:00Z', { TZ: 'Etc/GMT-1' }, undefined)).toBe('2026-12-07 18:14 Etc/GMT-1 (+01:00) here');
+  });
 });

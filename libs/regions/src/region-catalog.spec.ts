@@ -86,7 +86,11 @@ describe('RegionCatalog', () => {
     expect(() => parseCustomRegions('not json')).toThrow(expect.objectContaining({ code: RegionErrorCode.InvalidCustomRegion }));
     expect(() => parseCustomRegions('[{"code":"EU","name":"x","zones":["UTC"]}]')).toThrow(/custom region code/);
     expect(() => parseCustomRegions('[{"code":"eu-west","zones":["UTC"]}]')).toThrow('HOLDFAST_CUSTOM_REGIONS is invalid: 0.name is required but missing.');
-    expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['Europe/Dublinn'] }])).toThrow(/Europe\/Dublinn/);
+    expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['Europe/Dublinn'] }])).toThrow('Custom region eu-west names the zone "Europe/Dublinn", which must be an IANA time zone name: did you mean Europe/Dublin?');
+    // As a window's planned zone is refused: the zone ICU reads an abbreviation as, named.
+    expect(() => new RegionCatalog([{ code: 'us-west', name: 'x', zones: ['America/Los_Angeles', 'PST', '+02:00'] }])).toThrow(
+      'Custom region us-west names the zone "PST", which must be an IANA time zone name, not an abbreviation: "PST" is read as America/Los_Angeles; write that (or the zone you meant); and the zone "+02:00", which must be an IANA time zone name such as Asia/Tehran, not an offset',
+    );
     expect(() => new RegionCatalog([{ code: 'eu-west', name: 'x', zones: ['UTC'] }, { code: 'eu-west', name: 'y', zones: ['UTC'] }])).toThrow(/twice/);
     expect(parseCustomRegions(undefined)).toEqual([]);
   });

@@ -1,5 +1,4 @@
-import { RegionCodeSchema } from '@holdfast/contracts';
-import { isKnownZone } from '@holdfast/time';
+import { RegionCodeSchema, zoneNameRefusal } from '@holdfast/contracts';
 import { getAllCountries, getTimezone } from 'countries-and-timezones';
 import { z } from 'zod';
 import { PRINCIPAL_ZONES } from './principal-zones';
@@ -100,10 +99,12 @@ export class RegionCatalog {
   constructor(custom: readonly CustomRegion[] = []) {
     for (const region of countryRegions()) this.byCode.set(region.code, region);
     for (const entry of custom) {
-      const unknown = entry.zones.filter((zone) => !isKnownZone(zone));
-      if (unknown.length > 0) {
-        throw new RegionError(RegionErrorCode.InvalidCustomRegion, `Custom region ${entry.code} names unknown IANA zone(s) ${unknown.join(', ')}; use names such as Europe/Dublin.`);
-      }
+      // Worded as a window's planned zone is refused, each zone named: the rule is the contracts' (isZoneName).
+      const refused = entry.zones.flatMap((zone) => {
+        const refusal = zoneNameRefusal(zone);
+        return refusal === undefined ? [] : [`the zone "${zone}", which ${refusal}`];
+      });
+      if (refused.length > 0) throw new RegionError(RegionErrorCode.InvalidCustomRegion, `Custom region ${entry.code} names ${refused.join('; and ')}`);
       if (this.byCode.has(entry.code)) throw new RegionError(RegionErrorCode.InvalidCustomRegion, `Custom region ${entry.code} is defined twice.`);
       this.byCode.set(entry.code, { code: entry.code, name: entry.name, kind: 'custom', zone: entry.zones[0], zones: [...entry.zones] });
     }

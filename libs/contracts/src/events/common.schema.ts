@@ -60,9 +60,18 @@ const knownZones = new Set<string>();
 // Intl also accepts fixed offsets ('+03:30'); Holdfast stores zone names because offsets change (DESIGN.md).
 const looksLikeZoneName = (name: string): boolean => /^[A-Za-z]/.test(name);
 
-const isIanaZoneName = (name: string): boolean => {
+// Intl also takes names with no place in them: ICU's own abbreviations, some misleading ("BST" is
+// Asia/Dhaka, "IST" Asia/Calcutta), tzdb's old names (GMT, EST5EDT, Japan) and ICU's SystemV zones.
+const ZONE_NAME = /^(?:UTC|(?!SystemV\/)[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)+)$/;
+
+/**
+ * Whether a name is a time zone Holdfast keeps and computes with: an IANA Area/Location name Intl
+ * knows (Asia/Tehran, Etc/GMT+3, Asia/Calcutta), or UTC. The one rule of events, requests,
+ * configured regions and libs/time.
+ */
+export function isZoneName(name: string): boolean {
   if (knownZones.has(name)) return true;
-  if (!looksLikeZoneName(name)) return false;
+  if (!ZONE_NAME.test(name)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
   } catch {
@@ -70,7 +79,7 @@ const isIanaZoneName = (name: string): boolean => {
   }
   if (knownZones.size < KNOWN_ZONES_LIMIT) knownZones.add(name);
   return true;
-};
+}
 
 // leven (sindresorhus): a maintained edit distance, to name the zone a misspelt one meant.
 const MEANT_ZONE_MAX_EDITS = 3;
@@ -102,21 +111,78 @@ export function meantZoneName(name: string): string | undefined {
   return meant;
 }
 
-// "+03:30", "-0700", "UTC+3": an offset, which a zone's changes would leave wrong. Etc/GMT+3 and
-// GMT+0 are zone names, taken before a refusal is worded.
+// "+03:30", "-0700", "UTC+3": an offset, which a zone's changes would leave wrong. Etc/GMT+3 is a
+// zone name, taken before a refusal is worded.
 const OFFSET = /^(?:UTC|GMT)?\s*[+\-\u2212]\d/i;
 
-const zoneRefusal = (input: string): string => {
-  if (input.trim() === '') return 'must be an IANA time zone name such as Asia/Tehran or UTC, not empty';
-  if (OFFSET.test(input)) return 'must be an IANA time zone name such as Asia/Tehran, not an offset';
-  const meant = looksLikeZoneName(input) ? meantZoneName(input) : undefined;
-  return meant ? `must be an IANA time zone name: did you mean ${meant}?` : `must be an IANA time zone name such as Asia/Tehran or UTC: "${input}" is not one`;
+// "PST", "cet": an abbreviation; "Japan", "EST5EDT", "Zulu": a legacy name.
+const ABBREVIATION = /^(?:[A-Z]{2,5}|[a-z]{2,5})$/;
+
+/** The zone name ICU reads a name with no place in it as ("PST": America/Los_Angeles), if it reads it so. */
+function icuReading(name: string): string | undefined {
+  try {
+    const zone = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    return zone !== name && isZoneName(zone) ? zone : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Abbreviations ICU reads as another place than people who write them most often mean.
+const MISREAD_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  AST: 'Atlantic Standard Time is America/Halifax',
+  ART: 'Argentina Time is America/Argentina/Buenos_Aires',
+  BST: 'British Summer Time is Europe/London',
+  CST: 'China Standard Time is Asia/Shanghai, Cuba Standard Time America/Havana',
+  ECT: 'Ecuador Time is America/Guayaquil',
+  EST: 'US Eastern Time, with its summer time, is America/New_York',
+  IST: 'Irish Standard Time is Europe/Dublin, Israel Standard Time Asia/Jerusalem',
+  MST: 'US Mountain Time, with its summer time, is America/Denver',
+  NST: 'Newfoundland Standard Time is America/St_Johns',
+  SST: 'Samoa Standard Time is Pacific/Pago_Pago',
 };
 
-export const IanaZoneSchema = z
-  .string()
-  .refine(isIanaZoneName, { error: (issue) => zoneRefusal(String(issue.input)) })
-  .meta({ description: 'IANA time zone name.', examples: ['Asia/Tehran', 'America/Los_Angeles'] });
+function placelessRefusal(name: string, readAs: string): string {
+  if (!ABBREVIATION.test(name)) return `must be an IANA time zone name, not a legacy name: "${name}" is read as ${readAs}; write that (or the zone you meant)`;
+  const meant = MISREAD_ABBREVIATIONS[name.toUpperCase()];
+  return meant
+    ? `must be an IANA time zone name, not an abbreviation: ICU reads "${name}" as ${readAs}, which may not be what was meant (${meant}); write the zone you meant`
+    : `must be an IANA time zone name, not an abbreviation: "${name}" is read as ${readAs}; write that (or the zone you meant)`;
+}
+
+/**
+ * Why a name is no time zone name (isZoneName), or undefined for one: what to write instead, said
+ * alike by every event, request and setting that names a zone.
+ */
+export function zoneNameRefusal(name: string): string | undefined {
+  if (isZoneName(name)) return undefined;
+  if (name.trim() === '') return 'must be an IANA time zone name such as Asia/Tehran or UTC, not empty';
+  if (OFFSET.test(name)) return 'must be an IANA time zone name such as Asia/Tehran, not an offset';
+  const readAs = icuReading(name);
+  if (readAs) return placelessRefusal(name, readAs);
+  const meant = looksLikeZoneName(name) ? meantZoneName(name) : undefined;
+  return meant ? `must be an IANA time zone name: did you mean ${meant}?` : `must be an IANA time zone name such as Asia/Tehran or UTC: "${name}" is not one`;
+}
+
+const ZoneName = z.refine<string>(isZoneName, { error: (issue) => zoneNameRefusal(String(issue.input)) });
+const ZONE_META = { description: 'IANA time zone name.', examples: ['Asia/Tehran', 'America/Los_Angeles'] };
+
+export const IanaZoneSchema = z.string().check(ZoneName).meta(ZONE_META);
+
+// "PST", "EST": no zone's name, and never read as the zone tzdb or ICU has for it; tzdb's names of UTC (GMT, UCT) are.
+const isAbbreviation = (name: string): boolean => ABBREVIATION.test(name) && !isZoneName(name) && icuReading(name) !== 'UTC';
+
+/**
+ * A zone as a request names it, read first in `spelling` (the planner's tzdb spelling: GMT as
+ * Etc/GMT, asia/calcutta as Asia/Kolkata), then held to isZoneName. An abbreviation is never read
+ * so: tzdb's EST is Panama's clock, with no summer time, where who writes EST most likely means New York.
+ */
+export const requestZoneSchema = (spelling: (name: string) => string) =>
+  z
+    .string()
+    .overwrite((name) => (isAbbreviation(name) ? name : spelling(name)))
+    .check(ZoneName)
+    .meta(ZONE_META);
 
 /** Prometheus-style metric name; never contains '/', which separates region and metric in baseline keys. */
 export const MetricNameSchema = z

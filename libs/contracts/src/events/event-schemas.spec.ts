@@ -111,10 +111,11 @@ describe('shared field schemas', () => {
   it.each(['ir', 'IRN', 'EU-WEST', 'eu_west', '-eu', 'eu-', ''])('rejects region code %j', (code) => {
     expect(RegionCodeSchema.safeParse(code).success).toBe(false);
   });
-  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'America/Los_Angeles', 'UTC', 'Etc/GMT+3', 'GMT', 'UCT', 'Zulu', 'Greenwich', 'GMT0', 'Etc/Universal'])('accepts zone %s', (zone) => {
+  it.each(['Asia/Tehran', 'Asia/Kathmandu', 'America/Los_Angeles', 'UTC', 'Etc/GMT+3', 'Etc/GMT', 'Etc/Universal'])('accepts zone %s', (zone) => {
     expect(IanaZoneSchema.safeParse(zone).success).toBe(true);
   });
-  it.each(['+03:30', '-0700', 'Tehran', ''])('rejects zone %j', (zone) => {
+  // tzdb's names with no place in them, which libs/time never computed with: no event carried one.
+  it.each(['+03:30', '-0700', 'Tehran', '', 'GMT', 'UCT', 'Zulu', 'Greenwich', 'GMT0', 'PST'])('rejects zone %j', (zone) => {
     expect(IanaZoneSchema.safeParse(zone).success).toBe(false);
   });
   it.each([

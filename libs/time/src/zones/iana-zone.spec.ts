@@ -1,3 +1,4 @@
+import { IanaZoneSchema } from '@holdfast/contracts';
 import { describe, expect, it } from 'vitest';
 import { TimeError, TimeErrorCode } from '../errors/time.error';
 import { assertKnownZone, isKnownZone, zoneOffsetLookup } from './iana-zone';
@@ -13,6 +14,20 @@ describe('IANA zones', () => {
     expect(error).toBeInstanceOf(TimeError);
     expect(error.code).toBe(TimeErrorCode.UnknownZone);
     expect(error.message).toContain(`"${zone}"`);
+  });
+
+  // ICU's abbreviations (Java's three-letter ids), tzdb's names with no place in them, and ICU's SystemV zones.
+  const placeless = ['PST', 'BST', 'IST', 'CST', 'AST', 'ECT', 'EST', 'MST', 'HST', 'CET', 'GMT', 'GMT0', 'UCT', 'Zulu', 'EST5EDT', 'PST8PDT', 'Japan', 'NZ', 'utc', 'SystemV/EST5'];
+
+  it('takes what an event takes and refuses what an event refuses, by one rule', () => {
+    for (const zone of [...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/GMT+3', 'Asia/Calcutta', 'US/Pacific', ...placeless]) {
+      expect(isKnownZone(zone), zone).toBe(IanaZoneSchema.safeParse(zone).success);
+    }
+  });
+
+  it('tells why a zone is refused as an event or a request does', () => {
+    expect(captureError(() => assertKnownZone('PST')).message).toBe('Time zone "PST" must be an IANA time zone name, not an abbreviation: "PST" is read as America/Los_Angeles; write that (or the zone you meant)');
+    expect(captureError(() => assertKnownZone('Europe/Berln')).message).toBe('Time zone "Europe/Berln" must be an IANA time zone name: did you mean Europe/Berlin?');
   });
 
   it('reads offsets in milliseconds from the tz data, including 45-minute zones', () => {

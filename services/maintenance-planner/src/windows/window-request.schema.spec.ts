@@ -6,6 +6,8 @@ import { CancelWindowSchema, CreateWindowSchema, UpdateWindowSchema, WindowOverr
 const plannedZone = (zone: string) => UpdateWindowSchema.safeParse({ plannedZone: zone });
 
 describe("a window's planned zone", () => {
+  const window = { title: 'Router upgrade', ownerTeam: 'network-ops', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-15T10:00:00Z', endsAt: '2026-06-15T11:00:00Z' };
+
   // tzdb's own names for UTC and GMT: taken, stored as the zone they link to, and a zone the
   // planner computes with (each answered 422 unknown-zone once, the link left as sent).
   it.each([
@@ -18,8 +20,9 @@ describe("a window's planned zone", () => {
     ['Etc/Universal', 'UTC'],
     ['Etc/UTC', 'UTC'],
     ['utc', 'UTC'],
-    ['EST', 'America/Panama'],
     ['US/Pacific', 'America/Los_Angeles'],
+    ['EST5EDT', 'America/New_York'],
+    ['Japan', 'Asia/Tokyo'],
   ])('takes %s and stores it as %s', (given, stored) => {
     const parsed = plannedZone(given);
     expect(parsed.data?.plannedZone).toBe(stored);
@@ -32,8 +35,15 @@ describe("a window's planned zone", () => {
     ['', 'must be an IANA time zone name such as Asia/Tehran or UTC, not empty'],
     ['Z', 'must be an IANA time zone name: did you mean UTC?'],
     ['+03:30', 'must be an IANA time zone name such as Asia/Tehran, not an offset'],
+    ['Europe/Berln', 'must be an IANA time zone name: did you mean Europe/Berlin?'],
+    // An abbreviation passed the schema and was a 422 unknown-zone once (PST), or was stored as tzdb reads it (EST: Panama, with no summer time).
+    ['PST', 'must be an IANA time zone name, not an abbreviation: "PST" is read as America/Los_Angeles; write that (or the zone you meant)'],
+    ['pst', 'must be an IANA time zone name, not an abbreviation: "pst" is read as America/Los_Angeles; write that (or the zone you meant)'],
+    ['BST', 'must be an IANA time zone name, not an abbreviation: ICU reads "BST" as Asia/Dhaka, which may not be what was meant (British Summer Time is Europe/London); write the zone you meant'],
+    ['EST', 'must be an IANA time zone name, not an abbreviation: ICU reads "EST" as America/Panama, which may not be what was meant (US Eastern Time, with its summer time, is America/New_York); write the zone you meant'],
   ])('refuses %j saying %j', (given, message) => {
     expect(plannedZone(given).error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['plannedZone', message]]);
+    expect(CreateWindowSchema.safeParse({ ...window, plannedZone: given }).error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['plannedZone', message]]);
   });
 });
 

@@ -3,11 +3,11 @@ import {
   ExdateListSchema,
   FlexibilitySchema,
   RequestFootprintSchema,
-  IanaZoneSchema,
   InstantSchema,
   OccurrenceStatusSchema,
   StatedReasonSchema,
   RecurrenceRuleSchema,
+  requestZoneSchema,
   SurgePolicySchema,
   TeamSchema,
   WindowPrioritySchema,
@@ -21,11 +21,12 @@ import { z } from 'zod';
 export const OverrideRequestSchema = z.strictObject({ reason: StatedReasonSchema });
 
 /**
- * Stored as tzdb names ("europe/berlin" as Europe/Berlin, Asia/Calcutta as Asia/Kolkata): the zone is
- * looked up by name (its country, the calendar page's zone list) and written into ICS feeds, where
- * a spelling only Intl accepts matches nothing.
+ * Stored as tzdb names ("europe/berlin" as Europe/Berlin, Asia/Calcutta as Asia/Kolkata, GMT as
+ * Etc/GMT): the zone is looked up by name (its country, the calendar page's zone list) and written
+ * into ICS feeds, where a spelling only Intl accepts matches nothing. An abbreviation (PST, EST) is
+ * refused here, naming the zone ICU reads it as, as every event and libs/time refuse it.
  */
-const PlannedZoneSchema = IanaZoneSchema.transform(canonicalZoneName);
+const PlannedZoneSchema = requestZoneSchema(canonicalZoneName);
 
 /** Stored and answered in one spelling (`freq=weekly;byday=mo` as FREQ=WEEKLY;BYDAY=MO), so two windows recurring alike read alike. */
 const WindowRecurrenceSchema = RecurrenceRuleSchema.transform(canonicalRecurrenceRule);
