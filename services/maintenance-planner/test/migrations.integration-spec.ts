@@ -16,7 +16,9 @@ import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1
 import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migrations/1767950000000-hold-announcement-one-shape';
 import { PlannedLocalStart1768500000000 } from '../src/database/migrations/1768500000000-planned-local-start';
 import { HoldClearedReason1768600000000 } from '../src/database/migrations/1768600000000-hold-cleared-reason';
+import { OccurrenceScheduledByStart1768700000000 } from '../src/database/migrations/1768700000000-occurrence-scheduled-by-start';
 import { plannerService } from '../src/app.module';
+import { lockRunsBegun } from '../src/holds/hold-fanout.sql';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
 const SCHEMA = 'maintenance_planner';
@@ -625,6 +627,90 @@ describe('maintenance-planner migration: a hold keeps why its surge cleared', ()
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold' AND column_name = 'cleared_reason'`, [SCHEMA])).toEqual([]);
     } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: scheduled runs indexed by their start', () => {
+  let database: TestDatabase;
+  const NOW = new Date('2100-06-01T12:00:00Z');
+  const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+  const HELD = '0190e0c8-0000-7000-8000-0000000000f1';
+  const FLAGGED = '0190e0c8-0000-7000-8000-0000000000f2';
+  const ELSEWHERE = '0190e0c8-0000-7000-8000-0000000000f3';
+  const EVERYWHERE = '0190e0c8-0000-7000-8000-0000000000f4';
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-scheduled-start');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it("indexes the scheduled runs' starts, the begun runs' lock takes the runs it took before, and going down drops the index", async () => {
+    const all = migrationsUpTo(OccurrenceScheduledByStart1768700000000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    const locker = after.createQueryRunner();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['OccurrenceScheduledByStart1768700000000']);
+      const index = `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'occurrence_scheduled_start'`;
+      expect(await after.query(index, [SCHEMA])).toEqual([{ indexdef: `CREATE INDEX occurrence_scheduled_start ON ${SCHEMA}.occurrence USING btree (starts_at) WHERE (status = 'scheduled'::text)` }]);
+
+      for (const [id, global, region, policy] of [
+        [HELD, false, 'IR', 'hold'],
+        [FLAGGED, false, 'IR', 'notify-only'],
+        [ELSEWHERE, false, 'BR', 'hold'],
+        [EVERYWHERE, true, null, 'hold'],
+      ] as const) {
+        await after.query(
+          `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+           VALUES ($1, 'patch', 'network-ops', $2, $3, $4, $5, 'UTC', 'routine', $6, 'scheduled', $5, $4, $4)`,
+          [id, global, region ? [region] : [], at(-60 * 24 * 400), at(60 * 24), policy],
+        );
+      }
+      // HELD's runs: 1 begun, 2 begun ten days ago and still going, 3 starting within the margin: locked. Not 4 started,
+      // 5 to come, 6 ended, nor 7 done a year ago. The others' begun runs: only the global window's is locked.
+      const runs: [string, number, number, number, string][] = [
+        [HELD, 1, -10, 50, 'scheduled'],
+        [HELD, 2, -60 * 24 * 10, 60 * 24, 'scheduled'],
+        [HELD, 3, 0.5, 60, 'scheduled'],
+        [HELD, 4, -20, 40, 'in-progress'],
+        [HELD, 5, 120, 180, 'scheduled'],
+        [HELD, 6, -120, -60, 'scheduled'],
+        [HELD, 7, -60 * 24 * 365, -60 * 24 * 365 + 60, 'completed'],
+        [FLAGGED, 1, -10, 50, 'scheduled'],
+        [ELSEWHERE, 1, -10, 50, 'scheduled'],
+        [EVERYWHERE, 1, -5, 55, 'scheduled'],
+      ];
+      for (const [windowId, number, starts, ends, status] of runs) {
+        await after.query('INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) VALUES ($1, $2, $3, $4, $5)', [windowId, number, at(starts), at(ends), status]);
+      }
+
+      await locker.connect();
+      await locker.startTransaction();
+      await lockRunsBegun(locker, { holdId: HOLD, regions: ['IR'], from: NOW, until: at(60 * 24), now: NOW });
+      // What another transaction cannot lock for update is what the lock holds.
+      const free = (await after.query('SELECT window_id, number FROM occurrence ORDER BY window_id, number FOR UPDATE SKIP LOCKED')) as { window_id: string; number: number }[];
+      const locked = runs.map(([windowId, number]) => ({ window_id: windowId, number })).filter((run) => !free.some((row) => row.window_id === run.window_id && row.number === run.number));
+      expect(locked).toEqual([
+        { window_id: HELD, number: 1 },
+        { window_id: HELD, number: 2 },
+        { window_id: HELD, number: 3 },
+        { window_id: EVERYWHERE, number: 1 },
+      ]);
+      await locker.rollbackTransaction();
+
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(index, [SCHEMA])).toEqual([]);
+    } finally {
+      await locker.release();
       await after.destroy();
     }
   });
