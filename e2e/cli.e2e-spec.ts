@@ -528,7 +528,7 @@ describe('holdfast (the CLI) against the three running services', () => {
 
       const explained = await holdfast(['explain', windowId]);
       expect(explained.stdout).toMatch(/^window \S+ is held$/m);
-      expect(explained.stdout).toMatch(new RegExp(`hold ${holdId} on IR, occurrence\\(s\\) 1(, \\d+)*: election night`));
+      expect(explained.stdout).toMatch(new RegExp(`hold ${holdId} on IR \\(from ${YEAR}-06-15 20:00 UTC, not begun yet\\), occurrence\\(s\\) 1(, \\d+)*: election night`));
       expect(explained.stdout).toMatch(/cause: manual request/);
       const occurrences = await holdfast(['windows', 'occurrences', windowId, '--status', 'held']);
       expect(occurrences.stdout).toMatch(new RegExp(`^1 +held .+${holdId}`, 'm'));

@@ -77,7 +77,7 @@ describe('holdfast gate --wait, when the planner cannot answer', () => {
     const planner = await plannerAnswering([held]);
     const { io, said } = specIo();
     await run(['gate', '--regions', 'DE', '--wait', '--timeout', '3s', '--interval', '1s', '--planner-url', planner.url], io);
-    expect(said.out).toContain('retry after 47h 56m 53s (2026-06-16T19:56:56.000Z), or give --wait a longer --timeout\n');
+    expect(said.out).toContain('retry after 47h 56m 53s (2026-06-16 19:56 UTC), when the planner suggests asking again, or give --wait a longer --timeout\n');
     expect(said.out).not.toContain('or run with --wait');
   });
 

@@ -1,9 +1,10 @@
+import { DateTime } from 'luxon';
 import { CliError, ExitCode, MissingInputError } from '../cli-io';
 import { isProblem, notTheService, problemText, reach, type Problem } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
 import { idFlag, printJson, regionCodes, text, utcInstant, type Command, type CommandContext } from '../command';
 import { formatDuration, parseDuration, retryAfterMs } from '../duration';
-import { localRangePerRegion, localTime, utcTime } from '../output/local-times';
+import { localRangePerRegion, localTime, offsetNote, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { table } from '../output/table';
 
@@ -193,20 +194,24 @@ async function runJudgedNow(context: CommandContext, windowId: string): Promise<
   if (run.status === 'in-progress') return { said: `its run ${run.number} is in progress`, notDue: false };
   const startsInMs = Date.parse(run.startsAt) - now;
   if (startsInMs <= 0) return { said: `its run ${run.number} is due`, notDue: false };
-  const local = (run.localTimes ?? []).map((region) => `; ${region.region} ${localTime(run.startsAt, region.zone)}`).join('');
+  const zones = run.localTimes ?? [];
+  const local = zones.map((region) => `; ${region.region} ${localTime(run.startsAt, region.zone)}`).join('');
   const next = `its next run, ${run.number}, starts in ${formatDuration(startsInMs)} (${utcTime(run.startsAt)}${local}): `;
   const refused = `and holdfast windows start ${windowId} refuses it until then`;
   const startableFrom = typeof run.startableFrom === 'string' ? Date.parse(run.startableFrom) : NaN;
   // A planner without startableFrom keeps its early-start allowance to itself: its setting is named, not guessed.
   if (Number.isNaN(startableFrom)) return { said: `${next}not due until OCCURRENCE_EARLY_START_MINUTES (the planner's setting) before then, ${refused}`, notDue: true };
-  if (startableFrom <= now) return { said: `${next}due now (may start from ${utcTimeToTheSecond(startableFrom)})`, notDue: false };
-  return { said: `${next}not due until ${utcTimeToTheSecond(startableFrom)} (OCCURRENCE_EARLY_START_MINUTES before its start), ${refused}`, notDue: true };
+  // In the run's regions' zones too, as its start is.
+  const utc = timeToTheSecond(startableFrom, 'UTC');
+  const localFrom = zones.map((region) => `${region.region} ${timeToTheSecond(startableFrom, region.zone)}`);
+  if (startableFrom <= now) return { said: `${next}due now (may start from ${[utc, ...localFrom].join('; ')})`, notDue: false };
+  return { said: `${next}not due until ${utc} (${[...localFrom, 'OCCURRENCE_EARLY_START_MINUTES before its start'].join('; ')}), ${refused}`, notDue: true };
 }
 
-/** An instant as utcTime writes it, with its seconds when it has any: an allowance in fractions of a minute starts a run between minutes. */
-function utcTimeToTheSecond(at: number): string {
-  const instant = new Date(at);
-  return instant.getUTCSeconds() === 0 ? utcTime(instant.toISOString()) : `${instant.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+/** An instant as localTime writes it, with its seconds when it has any: an allowance in fractions of a minute starts a run between minutes. */
+function timeToTheSecond(at: number, zone: string): string {
+  const instant = DateTime.fromMillis(at, { zone });
+  return instant.second === 0 ? localTime(instant.toISO(), zone) : `${instant.toFormat('yyyy-MM-dd HH:mm:ss')} ${zone}${offsetNote(zone, instant.toFormat('ZZ'))}`;
 }
 
 /** A run held past its time that waits for a new slot, as the planner's 409 run-awaits-new-slot names it. */
@@ -250,8 +255,67 @@ export async function reportHeld(context: CommandContext, subject: string, answe
       }),
     ),
   );
-  if (retry !== undefined) context.io.out(`retry after ${formatDuration(retry)} (${new Date(context.io.now() + retry).toISOString()}), ${howToWait}\n`);
+  if (retry !== undefined) context.io.out(`${retryAdvice(holds, (body as Problem).holdCount, retry, context.io.now(), zoneOf, howToWait)}\n`);
   // A window's holds can be overridden (a key with holds:override); a region's cannot.
   if (override) context.io.out(`to run it anyway, with the reason on the audit trail: ${override}\n`);
   return ExitCode.held;
+}
+
+/** The sources whose until is a surge's expected end, an estimate: their hold lasts until the surge clears and its cool-down passes. */
+const SURGE_ESTIMATED = ['detector', 'alert'];
+
+/** What ends a hold with no end yet, by its source; any hold also ends when someone releases it (holdfast holds release). */
+const LASTS_UNTIL: Record<string, string> = {
+  detector: 'its surge clears and the cool-down after it passes, or someone releases it',
+  alert: 'its alert resolves and the cool-down after it passes, or someone releases it',
+  declaration: 'its declaration ends or is cancelled and the cool-down after it passes, or someone releases it',
+  manual: 'someone releases it',
+};
+const lastsUntil = (source: string) => LASTS_UNTIL[source] ?? 'someone releases it';
+
+/** Where a listed hold ends, as the planner counts Retry-After: its release due or until, an estimate for a surge's; undefined with none (a surge's estimate passed included). */
+function endOf(hold: GateHold, now: number): { at: number; estimate: boolean } | undefined {
+  if (hold.releaseDueAt) return { at: Date.parse(hold.releaseDueAt), estimate: false };
+  if (hold.until === null) return undefined;
+  const estimate = SURGE_ESTIMATED.includes(hold.source);
+  const at = Date.parse(hold.until);
+  return estimate && at <= now ? undefined : { at, estimate };
+}
+
+/** "the alert hold on AR", "the 2 alert holds on AR": holds alike named once. */
+const holdsNamed = (hold: GateHold, count = 1) => (count === 1 ? `the ${hold.source} hold on ${hold.regions.join(', ')}` : `the ${count} ${hold.source} holds on ${hold.regions.join(', ')}`);
+
+/**
+ * When to ask the gate again, in UTC and the held regions' zones, and whose end that is. Retry-After is when the last hold
+ * with an end ends (GATE_RETRY_AFTER_SECONDS while none has one): a hold with no end may hold on past it, and is named with
+ * what ends it, so the time does not read as the one the subject is free. `holdCount`: every hold, the 423 listing the first 10.
+ */
+function retryAdvice(holds: readonly GateHold[], holdCount: unknown, retryMs: number, now: number, zoneOf: ZoneOf, howToWait: string): string {
+  const at = new Date(now + retryMs).toISOString();
+  const regions = [...new Set(holds.flatMap((hold) => hold.regions))];
+  const local = regions.flatMap((region) => (zoneOf(region) === 'UTC' ? [] : [`; ${region} ${localTime(at, zoneOf(region))}`])).join('');
+  const unlisted = typeof holdCount === 'number' ? Math.max(0, holdCount - holds.length) : 0;
+  const ends = holds.map((hold) => ({ hold, end: endOf(hold, now) }));
+  const last = ends.reduce<(typeof ends)[number] | undefined>((latest, entry) => (entry.end && (!latest?.end || entry.end.at > latest.end.at) ? entry : latest), undefined);
+  // The 423 lists the holds soonest to end first: past the tenth, the last end may be one not listed.
+  const when = !last
+    ? 'when the planner suggests asking again'
+    : unlisted > 0
+      ? 'when the last of its holds with an end ends'
+      : `when ${holdsNamed(last.hold)} ${last.end!.estimate ? 'is expected to end' : 'ends'}`;
+  const alike = new Map<string, { hold: GateHold; count: number; estimate: boolean }>();
+  for (const { hold, end } of ends) {
+    if (end && !end.estimate) continue;
+    const key = `${hold.source} ${hold.regions.join(',')} ${Boolean(end)}`;
+    const seen = alike.get(key);
+    if (seen) seen.count += 1;
+    else alike.set(key, { hold, count: 1, estimate: Boolean(end) });
+  }
+  const caveats = [...alike.values()].map(({ hold, count, estimate }) => {
+    const named = holdsNamed(hold, count);
+    if (estimate) return `${named} may outlast that: ${count === 1 ? "its until is its surge's estimate, and it lasts" : "each one's until is its surge's estimate, and each lasts"} until ${lastsUntil(hold.source)}`;
+    return `${named} ${count === 1 ? 'has no end: it lasts' : 'have no end: each lasts'} until ${lastsUntil(hold.source)}`;
+  });
+  if (unlisted > 0) caveats.push(`${unlisted} more ${unlisted === 1 ? 'hold is' : 'holds are'} not listed here and may have no end (holdfast holds list --active lists every hold)`);
+  return `retry after ${formatDuration(retryMs)} (${utcTime(at)}${local}), ${when}, ${howToWait}${caveats.map((caveat) => `; ${caveat}`).join('')}`;
 }

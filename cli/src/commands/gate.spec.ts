@@ -173,12 +173,12 @@ describe('holdfast gate --at, a what-if', () => {
   });
 
   it('exits 3 for a time held, with the holds, and asks about a later --at rather than suggesting --wait', async () => {
-    const planner = await standInService((asked) => (asked.url.startsWith('/v1/gate') ? held : { body: { items: [{ code: 'NZ', name: 'New Zealand', timeZones: ['Pacific/Auckland'] }] } }));
+    const planner = await standInService((asked) => (asked.url.startsWith('/v1/gate') ? held : { body: { items: [{ code: 'NZ', name: 'New Zealand', zone: 'Pacific/Auckland' }] } }));
     const { io, said } = specIo();
     expect(await run(['gate', '--window', WINDOW, '--at', '2026-06-14T20:05:00Z', '--planner-url', planner.url], io)).toBe(ExitCode.held);
     expect(said.out).toContain(`held: Window ${WINDOW} is held by hold ${hold.id} (NZ: All Blacks test match).\n`);
     expect(said.out).toContain(hold.id);
-    expect(said.out).toContain('retry after 2h 20m (2026-06-14T22:20:00.000Z), or ask about a later --at\n');
+    expect(said.out).toContain('retry after 2h 20m (2026-06-14 22:20 UTC; NZ 2026-06-15 10:20 Pacific/Auckland (+12:00)), when the manual hold on NZ ends, or ask about a later --at\n');
     expect(said.out).not.toContain('--wait');
   });
 
@@ -250,16 +250,16 @@ describe('holdfast gate for a window, allowed: which run it judged', () => {
     now.passTime(44_000);
     expect(await run(['gate', '--window', WINDOW, '--planner-url', due.url], now.io)).toBe(ExitCode.ok);
     expect(now.said.out).toBe(
-      `allowed: nothing holds window ${WINDOW} now; its next run, 2, starts in 29m 16s (2026-06-14 20:30 UTC; IR 2026-06-15 00:00 Asia/Tehran (+03:30)): due now (may start from 2026-06-14 19:30 UTC)\n`,
+      `allowed: nothing holds window ${WINDOW} now; its next run, 2, starts in 29m 16s (2026-06-14 20:30 UTC; IR 2026-06-15 00:00 Asia/Tehran (+03:30)): due now (may start from 2026-06-14 19:30 UTC; IR 2026-06-14 23:00 Asia/Tehran (+03:30))\n`,
     );
     // Due now is no warning: --json says nothing more.
     const quiet = specIo();
     expect(await run(['gate', '--window', WINDOW, '--json', '--planner-url', due.url], quiet.io)).toBe(ExitCode.ok);
     expect(quiet.said.err).toBe('');
 
-    // Tomorrow's run, startable from 30 seconds past the minute (an allowance of 59.5 minutes): the instant to the second.
+    // Tomorrow's run, startable from 30 seconds past the minute (an allowance of 59.5 minutes): the instant to the second, in UTC and the run's regions' zones.
     const tomorrow = await planner([listedRun(2, 'scheduled', '2026-06-15T20:00:00.000Z', '2026-06-15T21:00:00.000Z', '2026-06-15T19:00:30.000Z')]);
-    const notDueYet = `its next run, 2, starts in 24h (2026-06-15 20:00 UTC; IR 2026-06-15 23:30 Asia/Tehran (+03:30)): not due until 2026-06-15 19:00:30 UTC (OCCURRENCE_EARLY_START_MINUTES before its start), and holdfast windows start ${WINDOW} refuses it until then`;
+    const notDueYet = `its next run, 2, starts in 24h (2026-06-15 20:00 UTC; IR 2026-06-15 23:30 Asia/Tehran (+03:30)): not due until 2026-06-15 19:00:30 UTC (IR 2026-06-15 22:30:30 Asia/Tehran (+03:30); OCCURRENCE_EARLY_START_MINUTES before its start), and holdfast windows start ${WINDOW} refuses it until then`;
     const ahead = specIo();
     expect(await run(['gate', '--window', WINDOW, '--planner-url', tomorrow.url], ahead.io)).toBe(ExitCode.ok);
     expect(ahead.said.out).toBe(`allowed: nothing holds window ${WINDOW} now; ${notDueYet}\n`);
@@ -330,5 +330,82 @@ describe('holdfast gate for a window, allowed: which run it judged', () => {
     expect(await run(['gate', '--window', WINDOW, '--at', '2026-06-15T20:30:00Z', '--planner-url', allowing.url], io)).toBe(ExitCode.ok);
     expect(said.out).toBe(`allowed: nothing holds regions IR now\nallowed: nothing holds window ${WINDOW} at 2026-06-15T20:30:00Z\n`);
     expect(allowing.asked.every((asked) => asked.url.startsWith('/v1/gate'))).toBe(true);
+  });
+});
+
+describe('holdfast gate, held: when to retry', () => {
+  afterEach(closeStandIns);
+
+  // specIo's clock reads 2026-06-14T20:00:00Z.
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f6';
+  const REGIONS = [
+    { code: 'BR', name: 'Brazil', zone: 'America/Sao_Paulo' },
+    { code: 'AR', name: 'Argentina', zone: 'America/Argentina/Buenos_Aires' },
+    { code: 'IR', name: 'Iran', zone: 'Asia/Tehran' },
+  ];
+  const gateHold = (id: string, regions: string[], source: string, until: string | null, releaseDueAt?: string) => ({
+    id: `0190e0c8-0000-7000-8000-0000000000${id}`,
+    regions,
+    reason: `${source} in ${regions.join(', ')}`,
+    source,
+    from: '2026-06-14T18:00:00.000Z',
+    until,
+    ...(releaseDueAt ? { releaseDueAt } : {}),
+  });
+  // The declaration cancelled: its hold in its cool-down; the alert's, open-ended, listed last.
+  const cooling = gateHold('a1', ['BR'], 'declaration', '2026-06-14T20:00:57.000Z', '2026-06-14T20:00:57.000Z');
+  const alerting = gateHold('a2', ['AR'], 'alert', null);
+  const held = (holds: object[], retryAfter: string, holdCount = holds.length): Answer => ({
+    status: 423,
+    headers: { 'retry-after': retryAfter },
+    body: { type: 'https://holdfast.dev/problems/held', title: 'Locked', status: 423, code: 'held', detail: `Window ${WINDOW} is held.`, holds, holdCount, retryAfterSeconds: Number(retryAfter), at: '2026-06-14T20:00:00.000Z' },
+  });
+  const retryLine = async (gate: Answer, args: string[] = ['--window', WINDOW]) => {
+    const planner = await standInService((asked) => (asked.url.startsWith('/v1/gate') ? gate : { body: { items: REGIONS } }));
+    const { io, said } = specIo();
+    expect(await run(['gate', ...args, '--planner-url', planner.url], io)).toBe(ExitCode.held);
+    return said.out.split('\n').find((line) => line.startsWith('retry after'));
+  };
+  const ALERT_HAS_NO_END = 'the alert hold on AR has no end: it lasts until its alert resolves and the cool-down after it passes, or someone releases it';
+
+  it('names the hold whose end Retry-After is, and says so of a hold with no end, never reading as free then', async () => {
+    expect(await retryLine(held([cooling, alerting], '57'))).toBe(
+      'retry after 57s (2026-06-14 20:00 UTC; BR 2026-06-14 17:00 America/Sao_Paulo (-03:00); AR 2026-06-14 17:00 America/Argentina/Buenos_Aires (-03:00)), ' +
+        `when the declaration hold on BR ends, or run with --wait; ${ALERT_HAS_NO_END}`,
+    );
+  });
+
+  it("says Retry-After is only when to ask again while no hold has an end (the planner's GATE_RETRY_AFTER_SECONDS)", async () => {
+    expect(await retryLine(held([alerting], '300'))).toBe(
+      `retry after 5m (2026-06-14 20:05 UTC; AR 2026-06-14 17:05 America/Argentina/Buenos_Aires (-03:00)), when the planner suggests asking again, or run with --wait; ${ALERT_HAS_NO_END}`,
+    );
+    const manual = gateHold('a3', ['IR'], 'manual', null);
+    expect(await retryLine(held([manual], '300'), ['--regions', 'IR'])).toBe(
+      'retry after 5m (2026-06-14 20:05 UTC; IR 2026-06-14 23:35 Asia/Tehran (+03:30)), when the planner suggests asking again, or run with --wait; the manual hold on IR has no end: it lasts until someone releases it',
+    );
+  });
+
+  it("says a surge's until is its estimate, which the hold may outlast, and one passed is no end", async () => {
+    const surging = gateHold('a4', ['IR'], 'detector', '2026-06-14T21:00:00.000Z');
+    expect(await retryLine(held([surging], '3600'))).toBe(
+      'retry after 1h (2026-06-14 21:00 UTC; IR 2026-06-15 00:30 Asia/Tehran (+03:30)), when the detector hold on IR is expected to end, or run with --wait; ' +
+        "the detector hold on IR may outlast that: its until is its surge's estimate, and it lasts until its surge clears and the cool-down after it passes, or someone releases it",
+    );
+    const outlasting = gateHold('a5', ['IR'], 'detector', '2026-06-14T19:00:00.000Z');
+    expect(await retryLine(held([outlasting], '300'))).toBe(
+      'retry after 5m (2026-06-14 20:05 UTC; IR 2026-06-14 23:35 Asia/Tehran (+03:30)), when the planner suggests asking again, or run with --wait; ' +
+        'the detector hold on IR has no end: it lasts until its surge clears and the cool-down after it passes, or someone releases it',
+    );
+  });
+
+  it('groups holds alike, and says that holds the 423 does not list may last longer', async () => {
+    const second = { ...alerting, id: '0190e0c8-0000-7000-8000-0000000000a6' };
+    expect(await retryLine(held([cooling, alerting, second], '57'))).toContain(
+      '; the 2 alert holds on AR have no end: each lasts until its alert resolves and the cool-down after it passes, or someone releases it',
+    );
+    expect(await retryLine(held([cooling], '7200', 12))).toBe(
+      'retry after 2h (2026-06-14 22:00 UTC; BR 2026-06-14 19:00 America/Sao_Paulo (-03:00)), when the last of its holds with an end ends, or run with --wait; ' +
+        '11 more holds are not listed here and may have no end (holdfast holds list --active lists every hold)',
+    );
   });
 });

@@ -1,7 +1,10 @@
+import { DateTime } from 'luxon';
+import { CliError } from '../cli-io';
 import type { components } from '../client/generated/planner';
-import { expectOk, reach } from '../client/holdfast-api';
+import { expectOk, isProblem, reach } from '../client/holdfast-api';
+import type { ApiAnswer } from '../client/typed-client';
 import { idArgument, printJson, regionCodes, requiredFlags, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
-import { localRangePerRegion, utcTime, type ZoneOf } from '../output/local-times';
+import { localRangePerRegion, localTime, offsetNote, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
@@ -47,8 +50,21 @@ interface ExplanationView {
 
 const planner = 'maintenance-planner';
 
-/** A hold's local times per region, to its end (a cleared surge's, its release due); one released before it, or with none, to its release, named so. */
+/** A hold released before its from: it never held anything, and a period from its start "to" an earlier release reads backwards. */
+const releasedBeforeItBegan = (hold: HoldView): boolean => hold.releasedAt !== null && Date.parse(hold.releasedAt) < Date.parse(hold.from);
+
+/**
+ * A hold's local times per region, to its end (a cleared surge's, its release due); one released before it, or with none, to
+ * its release, named so; one released before it began, as planned from its start and released before then.
+ */
 function holdSpan(hold: HoldView, zoneOf: ZoneOf): string[] {
+  if (releasedBeforeItBegan(hold)) {
+    return hold.regions.map((region) => {
+      const zone = zoneOf(region);
+      const releasedAt = DateTime.fromISO(hold.releasedAt!, { zone });
+      return `${region} planned from ${localTime(hold.from, zone)}, released ${releasedAt.toFormat('yyyy-MM-dd HH:mm')}${offsetNote(zone, releasedAt.toFormat('ZZ'))}, before it began`;
+    });
+  }
   const end = hold.releaseDueAt ?? hold.until;
   const releasedEarly = hold.releasedAt !== null && (end === null || Date.parse(hold.releasedAt) < Date.parse(end));
   return releasedEarly ? localRangePerRegion(hold.regions, hold.from, hold.releasedAt, zoneOf, 'released') : localRangePerRegion(hold.regions, hold.from, end, zoneOf);
@@ -70,7 +86,7 @@ async function showHold(context: CommandContext, hold: HoldView): Promise<void> 
       ['reason', hold.reason],
       ['from', utcTime(hold.from)],
       ['until', hold.until ? utcTime(hold.until) : 'until released'],
-      ['released', hold.releasedAt ? utcTime(hold.releasedAt) : 'no'],
+      ['released', hold.releasedAt ? `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}` : 'no'],
       ['local times', holdSpan(hold, await regionZones(context.api))],
     ]),
   );
@@ -142,7 +158,9 @@ export const holdCommands: Command[] = [
       const id = idArgument(context, 'window');
       const occurrence = wholeNumber(context.values, 'occurrence');
       const body = { reason: requiredText(context, 'reason'), occurrence };
-      const answer = expectOk(await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner));
+      const overriding = await reach(() => context.api.planner.POST('/v1/windows/{id}/override', { params: { path: { id } }, body }), planner);
+      if (overriding.response.status === 404) await refuseHoldId(context, id, overriding);
+      const answer = expectOk(overriding);
       if (context.json) return printJson(context.io, answer);
       context.io.out(`overridden: window ${id}${occurrence ? ` occurrence ${occurrence}` : ''} may run (${body.reason})\n`);
     },
@@ -159,12 +177,13 @@ export const holdCommands: Command[] = [
       const zoneOf = await regionZones(context.api);
       context.io.out(`window ${id} is ${body.status}\n`);
       if (body.holds.length === 0) context.io.out('nothing holds it\n');
-      for (const { hold, cause, occurrences, overridden } of body.holds) {
-        // The explanation keeps every hold that touched the window: one released since says so, not as if it held it still.
-        const released = hold.releasedAt ? ` (released ${utcTime(hold.releasedAt)})` : '';
+      const now = context.io.now();
+      // The explanation keeps every hold that touched the window, first placed first: those holding it now come first, those released since last.
+      const listed = body.holds.map((entry) => ({ ...entry, standing: standingOf(entry.hold, now) })).sort((a, b) => STANDINGS.indexOf(a.standing.kind) - STANDINGS.indexOf(b.standing.kind));
+      for (const { hold, cause, occurrences, overridden, standing } of listed) {
         // The planner says only that some run was let through, not which: the occurrences list names them.
         const letThrough = overridden ? `, one or more let through with an override (holdfast windows occurrences ${id} names them)` : '';
-        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')}${released}, occurrence(s) ${occurrences.join(', ')}${letThrough}: ${hold.reason}\n`);
+        context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')} (${standing.said}), occurrence(s) ${occurrences.join(', ')}${letThrough}: ${hold.reason}\n`);
         // A surge's, an alert's or a declaration's hold names the surge; what started that surge is its correlation id.
         const surge = cause.kind === 'manual request' ? '' : ` through surge ${cause.causeId} (holdfast surges show ${cause.causeId})`;
         context.io.out(`  cause: ${cause.kind}${surge} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
@@ -178,6 +197,37 @@ export const holdCommands: Command[] = [
     },
   },
 ];
+
+/** Where a hold on a window stands, in the order explain lists them. */
+const STANDINGS = ['in force', 'not begun', 'released'] as const;
+
+function standingOf(hold: HoldView, now: number): { kind: (typeof STANDINGS)[number]; said: string } {
+  if (hold.releasedAt) return { kind: 'released', said: `released ${utcTime(hold.releasedAt)}` };
+  if (Date.parse(hold.from) > now) return { kind: 'not begun', said: `from ${utcTime(hold.from)}, not begun yet` };
+  return { kind: 'in force', said: 'in force' };
+}
+
+/**
+ * A window's id not found may be a hold's given in its place (the gate's table and holds list lead with hold ids): asked once, a hold of that id is said
+ * so, with where the windows it holds are listed (the planner lists them by region, not by hold); else the 404 stands.
+ */
+async function refuseHoldId(context: CommandContext, id: string, notFound: ApiAnswer): Promise<void> {
+  if (!isProblem(notFound.body) || notFound.body.code !== 'window-not-found') return;
+  let found: ApiAnswer;
+  try {
+    found = await reach(() => context.api.planner.GET('/v1/holds/{id}', { params: { path: { id } } }), planner);
+  } catch {
+    return;
+  }
+  const hold = found.body as Partial<HoldView> | undefined;
+  if (!found.response.ok || hold?.id !== id || !Array.isArray(hold.regions)) return;
+  const [only] = hold.regions;
+  const where =
+    hold.regions.length === 1
+      ? `holdfast windows list --status held --region ${only} lists the windows held in ${only}`
+      : `holdfast windows list --status held --region R lists the windows held in region R, for each of its regions: ${hold.regions.join(', ')}`;
+  throw new CliError(`${id} is a hold's id (${hold.regions.join(', ')}: ${hold.reason}), not a window's: holds override takes the id of a window it holds; ${where}`);
+}
 
 /** What the analyzer learned the baseline from (evidence.support), as its surge reasons word it; absent from an analyzer older than support. */
 const BASELINE_LEARNED_FROM: Record<Exclude<NonNullable<SurgeEvidence['support']>, 'ceiling' | 'none'>, string> = {

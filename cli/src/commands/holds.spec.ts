@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, newRunKey, specIo, standInService, type Asked } from '../testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
 
 const HOLD = '0190e0c8-0000-7000-8000-0000000000b1';
 const hold = { id: HOLD, regions: ['IR', 'NP'], reason: 'election night', source: 'manual', placedAt: '2026-06-14T18:00:00.000Z', from: '2026-06-14T18:00:00.000Z', until: null, active: true, releasedAt: null };
@@ -99,7 +99,7 @@ describe('holdfast holds and regions named on the command line', () => {
     const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
     const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
     const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold, occurrences: [1, 2, 3], overridden: true, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
-    expect(said.out).toContain(`hold ${HOLD} on IR, NP, occurrence(s) 1, 2, 3, one or more let through with an override (holdfast windows occurrences ${WINDOW} names them): election night\n`);
+    expect(said.out).toContain(`hold ${HOLD} on IR, NP (in force), occurrence(s) 1, 2, 3, one or more let through with an override (holdfast windows occurrences ${WINDOW} names them): election night\n`);
   });
 
   it('explain: says of a hold released since that it was, rather than listing it as if it held the window still', async () => {
@@ -132,5 +132,70 @@ describe('holdfast holds and regions named on the command line', () => {
     const gate = await holdfast(['gate', '--regions', 'ir,np'], () => ({ allowed: true }));
     expect(gate.code).toBe(ExitCode.ok);
     expect(gate.asked.map(({ url }) => url)).toEqual(['/v1/gate?regions=IR%2CNP']);
+  });
+});
+
+describe('holdfast holds and explain, when a hold is not in force', () => {
+  afterEach(closeStandIns);
+
+  // specIo's clock reads 2026-06-14T20:00:00Z.
+  const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+  const CATALOG = { items: [{ code: 'DE', name: 'Germany', zone: 'Europe/Berlin' }, { code: 'IR', name: 'Iran', zone: 'Asia/Tehran' }, { code: 'NP', name: 'Nepal', zone: 'Asia/Kathmandu' }] };
+  const holdfast = async (args: string[], answer: (asked: Asked) => Answer) => {
+    const service = await standInService((asked) => (asked.url === '/v1/regions' ? { body: CATALOG } : answer(asked)));
+    const { io, said } = specIo();
+    const code = await run([...args, '--planner-url', service.url], io);
+    return { code, said, asked: service.asked.filter(({ url }) => url !== '/v1/regions') };
+  };
+
+  it('release: says a future hold released before it began was, rather than as a period ending before its start', async () => {
+    const future = { ...hold, regions: ['DE'], from: '2026-12-07T21:00:00.000Z', placedAt: '2026-12-07T18:50:00.000Z', until: null };
+    const released = { ...future, active: false, releasedAt: '2026-12-07T18:56:00.000Z' };
+    const { code, said } = await holdfast(['holds', 'release', HOLD, '--reason', 'called off'], () => ({ body: released }));
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^released: +2026-12-07 18:56 UTC, before it began$/m);
+    expect(said.out).toMatch(/^local times: +DE planned from 2026-12-07 22:00 Europe\/Berlin \(\+01:00\), released 2026-12-07 19:56 \(\+01:00\), before it began$/m);
+    // One released once begun still reads as a period ending at its release.
+    const begun = await holdfast(['holds', 'list'], () => ({ body: { items: [{ ...released, from: '2026-12-07T18:00:00.000Z' }], nextCursor: null } }));
+    expect(begun.said.out).toContain('DE 2026-12-07 19:00 Europe/Berlin (+01:00) - released 2026-12-07 19:56 (+01:00)\n');
+  });
+
+  it('explain: lists the holds in force first, marked so, then one not begun yet, then those released', async () => {
+    const cause = { kind: 'manual request', source: 'manual', causeId: null, reason: 'election night', severity: null, evidence: null, requestedBy: 'ops', causeEventId: null, correlationId: null };
+    const entry = (id: string, changes: object) => ({ hold: { ...hold, id: `0190e0c8-0000-7000-8000-0000000000${id}`, ...changes }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] });
+    const holds = [
+      entry('c1', { active: false, releasedAt: '2026-06-14T19:00:00.000Z' }),
+      entry('c2', { regions: ['IR'] }),
+      entry('c3', { regions: ['NP'], from: '2026-06-14T22:00:00.000Z' }),
+      entry('c4', { regions: ['NP'] }),
+    ];
+    const { said } = await holdfast(['explain', WINDOW], () => ({ body: { windowId: WINDOW, status: 'held', holds, audit: [] } }));
+    expect(said.out.split('\n').filter((line) => line.startsWith('hold '))).toEqual([
+      'hold 0190e0c8-0000-7000-8000-0000000000c2 on IR (in force), occurrence(s) 1: election night',
+      'hold 0190e0c8-0000-7000-8000-0000000000c4 on NP (in force), occurrence(s) 1: election night',
+      'hold 0190e0c8-0000-7000-8000-0000000000c3 on NP (from 2026-06-14 22:00 UTC, not begun yet), occurrence(s) 1: election night',
+      'hold 0190e0c8-0000-7000-8000-0000000000c1 on IR, NP (released 2026-06-14 19:00 UTC), occurrence(s) 1: election night',
+    ]);
+  });
+
+  it("override: says a hold's id given for the window's is a hold's, asking the planner once after its 404", async () => {
+    const notFound = { status: 404, body: { type: 'https://holdfast.dev/problems/window-not-found', title: 'Not Found', status: 404, code: 'window-not-found', detail: `No window ${HOLD}.` } };
+    const holdsAsIs = (asked: Asked): Answer => (asked.url === `/v1/holds/${HOLD}` ? { body: { ...hold, heldOccurrences: 3, notifyOnlyOccurrences: 0, overrides: [], overrideCount: 0 } } : notFound);
+    const { code, said, asked } = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], holdsAsIs);
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(
+      `holdfast: ${HOLD} is a hold's id (IR, NP: election night), not a window's: holds override takes the id of a window it holds; ` +
+        'holdfast windows list --status held --region R lists the windows held in region R, for each of its regions: IR, NP\n',
+    );
+    expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/windows/${HOLD}/override`, `GET /v1/holds/${HOLD}`]);
+
+    const one = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], (asked) => (asked.url === `/v1/holds/${HOLD}` ? { body: { ...hold, regions: ['IR'] } } : notFound));
+    expect(one.said.err).toContain("holds override takes the id of a window it holds; holdfast windows list --status held --region IR lists the windows held in IR\n");
+
+    // No hold of that id either: the planner's 404 as before.
+    const neither = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], (asked) =>
+      asked.url === `/v1/holds/${HOLD}` ? { status: 404, body: { status: 404, title: 'Not Found', code: 'hold-not-found', detail: `No hold ${HOLD}.` } } : notFound,
+    );
+    expect(neither.said.err).toBe(`holdfast: No window ${HOLD}. (window-not-found)\n  from the CLI: holdfast windows list lists the windows\n`);
   });
 });

@@ -134,7 +134,7 @@ describe('holdfast windows start and complete', () => {
     expect(code).toBe(ExitCode.held);
     expect(said.out).toContain(`held: ${held.detail}\n`);
     expect(said.out).toMatch(new RegExp(`^${HOLD} +manual +election night +2026-06-14 21:30 UTC +IR 2026-06-14 21:30 Asia/Tehran \\(\\+03:30\\) - 2026-06-15 01:00 \\(\\+03:30\\)$`, 'm'));
-    expect(said.out).toContain(`retry after 1h 30m (2026-06-14T21:30:00.000Z), or wait for it with holdfast gate --window ${WINDOW} --wait\n`);
+    expect(said.out).toContain(`retry after 1h 30m (2026-06-14 21:30 UTC; IR 2026-06-15 01:00 Asia/Tehran (+03:30)), when the manual hold on IR ends, or wait for it with holdfast gate --window ${WINDOW} --wait\n`);
     expect(said.out).toContain(`to run it anyway, with the reason on the audit trail: holdfast holds override ${WINDOW} --occurrence 1 --reason TEXT\n`);
   });
 
