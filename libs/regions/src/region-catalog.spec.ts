@@ -76,6 +76,39 @@ describe('RegionCatalog', () => {
     );
   });
 
+  const refusal = (codes: string[]) => {
+    try {
+      catalog.getAll(codes);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`${codes.join(', ')} were all found`);
+  };
+
+  it('names the country meant by its ISO 3166-1 alpha-3 code, in any case', () => {
+    expect(refusal(['BRA', 'deu', 'Usa', 'IRN'])).toMatch(
+      /^Unknown regions BRA, deu, Usa, IRN \(Brazil's code is BR; Germany's code is DE; United States of America's code is US; Iran's code is IR\): use an ISO 3166-1 alpha-2/,
+    );
+    // Bouvet Island's BVT: a code ISO lists for a country the catalog does not have names none.
+    expect(refusal(['BVT'])).toMatch(/^Unknown region BVT: use/);
+  });
+
+  it('names the country meant by its name in English or its own language, whatever the case, spacing or accents, once for all its spellings', () => {
+    expect(refusal(['brazil', 'BRASIL', 'Deutschland', 'iran', 'united states', 'cote divoire', 'Sverige', 'españa'])).toMatch(
+      /^Unknown regions brazil, BRASIL, Deutschland, iran, united states, cote divoire, Sverige, españa \(Brazil's code is BR; Germany's code is DE; Iran's code is IR; United States of America's code is US; Ivory Coast's code is CI; Sweden's code is SE; Spain's code is ES\): use/,
+    );
+    expect(refusal(['Netherlands', 'Philippines'])).toMatch(/\(Netherlands' code is NL; Philippines' code is PH\)/);
+    // A name is a hint, never a code: the catalog still finds none by it.
+    expect(catalog.find('Brazil')).toBeUndefined();
+  });
+
+  it('names the country a misspelt name meant when only one is that close, and none for a code that resembles no name', () => {
+    expect(refusal(['Brazl', 'Untied States', 'Germny'])).toMatch(/^Unknown regions Brazl, Untied States, Germny \(Brazil's code is BR; United States of America's code is US; Germany's code is DE\): use/);
+    // One letter from Austria and from Australia; one from Niger and from Nigeria.
+    expect(refusal(['Austrlia', 'Nigera'])).toMatch(/^Unknown regions Austrlia, Nigera: use/);
+    expect(refusal(['XX', 'mars-north', 'Brzl'])).toMatch(/^Unknown regions XX, mars-north, Brzl: use/);
+  });
+
   it("says a list given where one code is asked for is that, and that the planner's GET /v1/regions lists the codes", () => {
     expect(() => catalog.get('IR,DE')).toThrow(
       expect.objectContaining({ codes: ['IR,DE'], message: "Unknown region IR,DE (IR,DE is 2 codes, where one is asked for): use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (the maintenance-planner's GET /v1/regions lists them)." }),

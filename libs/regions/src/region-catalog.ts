@@ -1,6 +1,7 @@
 import { RegionCodeSchema, zoneNameRefusal } from '@holdfast/contracts';
 import { getAllCountries, getTimezone } from 'countries-and-timezones';
 import { z } from 'zod';
+import { meantCountry } from './meant-country';
 import { PRINCIPAL_ZONES } from './principal-zones';
 import { RegionError, RegionErrorCode } from './region-error';
 import { tzdbZones } from './zone-names';
@@ -83,12 +84,6 @@ function countryRegions(): Region[] {
   });
 }
 
-/** Codes people write for a country that ISO 3166-1 codes otherwise (it reserves UK and EL only exceptionally). */
-const MISTAKEN_COUNTRY_CODES: Readonly<Record<string, { code: string; name: string }>> = {
-  UK: { code: 'GB', name: 'the United Kingdom' },
-  EL: { code: 'GR', name: 'Greece' },
-};
-
 /**
  * The regions Holdfast knows. Built once at start-up; a lookup by code is a map read. Country
  * codes are matched case-insensitively ("ir" is IR); custom codes as configured.
@@ -129,15 +124,19 @@ export class RegionCatalog {
     const found = codes.map((code) => this.find(code));
     const unknown = codes.filter((_, index) => !found[index]);
     if (unknown.length > 0) {
-      const meant = unknown.flatMap((code) => {
-        const country = MISTAKEN_COUNTRY_CODES[code.toUpperCase()];
-        if (country) return [`${country.name}'s code is ${country.code}`];
-        // A list filter given a list (region=IR,DE): each of its codes may be known.
-        return code.includes(',') ? [`${code} is ${code.split(',').length} codes, where one is asked for`] : [];
-      });
+      // Brazil, Brasil and BRA are one hint.
+      const meant = new Set(
+        unknown.flatMap((code) => {
+          // A list filter given a list (region=IR,DE): each of its codes may be known.
+          if (code.includes(',')) return [`${code} is ${code.split(',').length} codes, where one is asked for`];
+          const country = meantCountry(code);
+          // Netherlands' code, not Netherlands's.
+          return country ? [`${country.name}${country.name.endsWith('s') ? "'" : "'s"} code is ${country.code}`] : [];
+        }),
+      );
       throw new RegionError(
         RegionErrorCode.UnknownRegion,
-        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${meant.length > 0 ? ` (${meant.join('; ')})` : ''}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (the maintenance-planner's GET /v1/regions lists them).`,
+        `Unknown region${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}${meant.size > 0 ? ` (${[...meant].join('; ')})` : ''}: use an ISO 3166-1 alpha-2 country code (IR, US) or a custom region configured in HOLDFAST_CUSTOM_REGIONS (the maintenance-planner's GET /v1/regions lists them).`,
         unknown,
       );
     }
