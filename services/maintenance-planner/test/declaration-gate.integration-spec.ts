@@ -1,39 +1,21 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { declared, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders, windowPlan } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-09T06:00:00Z');
 
-/** A declared critical period's surge, as the analyzer's clock starts it at `from`; its clearance never comes in these specs. */
-function declared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent(
-    'surge.started',
-    { surgeId, region, source: 'declaration', severity: 'major', startedAt: from, detectedAt: from, expectedEndAt: until, reason: `Election in ${region}` },
-    { source: 'declaration-gate-spec', subject: region },
-  );
-}
-
 describe("maintenance-planner: the gate ends a declaration's hold at its until and the cool-down after it", () => {
   let planner: PlannerWithReaders;
-  let publisher: EventPublisher;
 
   const api = plannerApi(() => planner.service);
-  const planning = (region: string, startsAt: string, endsAt: string) =>
-    api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'America/Lima' });
-  const plan = async (region: string, startsAt: string, endsAt: string) => {
-    const answer = await planning(region, startsAt, endsAt);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
+  const planning = (region: string, startsAt: string, endsAt: string) => api('POST', '/v1/windows', windowPlan([region], startsAt, endsAt, { plannedZone: 'America/Lima' }));
+  const plan = (region: string, startsAt: string, endsAt: string) => planWindow(api, [region], startsAt, endsAt, { plannedZone: 'America/Lima' });
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
 
   beforeAll(async () => {
     planner = await startPlannerWithReaders(clock, 'declaration-gate');
-    ({ publisher } = planner);
   });
 
   afterAll(() => planner?.close());
@@ -41,7 +23,7 @@ describe("maintenance-planner: the gate ends a declaration's hold at its until a
   it('answers 200 for an instant or a run after that end, lists that end as the 409 window-in-hold does, and lets no override through what it does not hold', async () => {
     clock.set('2026-12-09T06:00:00Z');
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'PE', '2026-12-09T06:00:00Z', '2026-12-09T06:02:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'PE', '2026-12-09T06:00:00Z', '2026-12-09T06:02:00Z'));
     await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-09T06:02:00.000Z' }));
     // Hours after the period: taken, as planning reads the hold.
     const after = await plan('PE', '2026-12-09T10:00:00Z', '2026-12-09T10:30:00Z');
@@ -71,7 +53,7 @@ describe("maintenance-planner: the gate ends a declaration's hold at its until a
     clock.set('2026-12-10T06:00:00Z');
     const inCoolDown = await plan('BO', '2026-12-10T06:20:00Z', '2026-12-10T06:50:00Z');
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'BO', '2026-12-10T06:00:00Z', '2026-12-10T06:02:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'BO', '2026-12-10T06:00:00Z', '2026-12-10T06:02:00Z'));
     await expectEventually(async () => expect((await api('GET', `/v1/windows/${inCoolDown}`)).body.status).toBe('held'));
     clock.set('2026-12-10T06:31:00Z');
     expect((await api('GET', `/v1/gate?windowId=${inCoolDown}`)).status).toBe(423);

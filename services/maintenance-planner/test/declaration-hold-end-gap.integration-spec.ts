@@ -1,26 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import type { EventPublisher } from '@holdfast/messaging';
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { cleared, declared, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-11T06:00:00Z');
-
-/** A declared critical period's surge, as the analyzer's clock starts it at `from`. */
-function declared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent(
-    'surge.started',
-    { surgeId, region, source: 'declaration', severity: 'major', startedAt: from, detectedAt: from, expectedEndAt: until, reason: `Election in ${region}` },
-    { source: 'declaration-hold-end-gap-spec', subject: region },
-  );
-}
-
-/** Its clearance, as the analyzer's clock ends the period at `until`: here it comes late, as from an analyzer started again. */
-function clearedAt(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent('surge.cleared', { surgeId, region, startedAt: from, clearedAt: until, reason: `Declared period ended: Election in ${region}` }, { source: 'declaration-hold-end-gap-spec', subject: region });
-}
 
 /**
  * A run held past its start by a declaration whose end (its until and HOLD_COOLDOWN_MINUTES, 30 here, after it) has passed
@@ -29,30 +13,23 @@ function clearedAt(surgeId: string, region: string, from: string, until: string)
  */
 describe("maintenance-planner: a run held past its start by a declaration whose end passed before its clearance", () => {
   let planner: PlannerWithReaders;
-  let publisher: EventPublisher;
 
   const api = plannerApi(() => planner.service);
-  const plan = async (region: string, startsAt: string, endsAt: string) => {
-    const answer = await api('POST', '/v1/windows', { title: `Upgrade in ${region}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'UTC' });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
   const runOf = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items[0] as Record<string, any>;
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
 
   beforeAll(async () => {
     planner = await startPlannerWithReaders(clock, 'declaration-hold-end-gap');
-    ({ publisher } = planner);
   });
 
   afterAll(() => planner?.close());
 
   it('answers 409 run-awaits-new-slot at the gate, to a what-if and to its start, as for a manual hold; the clearance come, the sweep proposes a slot', async () => {
     clock.set('2026-12-11T06:00:00Z');
-    const byDeclaration = await plan('UY', '2026-12-11T06:20:00Z', '2026-12-11T06:50:00Z');
-    const byHand = await plan('PY', '2026-12-11T06:20:00Z', '2026-12-11T06:50:00Z');
+    const byDeclaration = await planWindow(api, ['UY'], '2026-12-11T06:20:00Z', '2026-12-11T06:50:00Z');
+    const byHand = await planWindow(api, ['PY'], '2026-12-11T06:20:00Z', '2026-12-11T06:50:00Z');
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'UY', '2026-12-11T06:00:00Z', '2026-12-11T06:02:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'UY', '2026-12-11T06:00:00Z', '2026-12-11T06:02:00Z'));
     await expectEventually(async () => expect((await api('GET', `/v1/windows/${byDeclaration}`)).body.status).toBe('held'));
     // A manual hold in the same position: to the end the declaration's holds to.
     const manual = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-12-11T06:00:00Z', until: '2026-12-11T06:32:00Z', reason: 'Election in PY' });
@@ -83,7 +60,7 @@ describe("maintenance-planner: a run held past its start by a declaration whose 
     expect((await api('POST', `/v1/windows/${byDeclaration}/override`, { reason: 'the fix must ship today' })).body.code).toBe('not-held');
 
     // The analyzer's clearance comes late: its release was due at the same end, and the sweep marks the run as the gate said.
-    await publisher.publish(clearedAt(surgeId, 'UY', '2026-12-11T06:00:00Z', '2026-12-11T06:02:00Z'));
+    await planner.publisher.publish(cleared(surgeId, 'UY', '2026-12-11T06:00:00Z', '2026-12-11T06:02:00Z'));
     await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ releaseDueAt: '2026-12-11T06:32:00.000Z' }));
     await planner.sweep.sweep();
     const waiting = await runOf(byDeclaration);

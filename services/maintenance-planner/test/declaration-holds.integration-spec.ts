@@ -1,48 +1,22 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlannerSweep } from '../src/holds/planner-sweep.service';
-import { eventsOf, plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { cleared, declared, eventsOf, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders, windowPlan } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-07T06:00:00Z');
 
-/** A declared critical period's surge, as the analyzer's clock starts it at `from` and clears it at `until`. */
-function declared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent(
-    'surge.started',
-    { surgeId, region, source: 'declaration', severity: 'major', startedAt: from, detectedAt: from, expectedEndAt: until, reason: `Election in ${region}` },
-    { source: 'declaration-spec', subject: region },
-  );
-}
-
-function cleared(surgeId: string, region: string, from: string, clearedAt: string): HoldfastEvent {
-  return createEvent('surge.cleared', { surgeId, region, startedAt: from, clearedAt, reason: `Declared period ended: Election in ${region}` }, { source: 'declaration-spec', subject: region });
-}
-
 describe("maintenance-planner: a declaration's hold ends at the period declared", () => {
   let planner: PlannerWithReaders;
-  let publisher: EventPublisher;
-  let holdEvents: TopicRecorder;
-  let windowEvents: TopicRecorder;
-  let sweep: PlannerSweep;
 
   const api = plannerApi(() => planner.service);
-  const planning = (startsAt: string, endsAt: string, region = 'IR', more: Record<string, unknown> = {}) =>
-    api('POST', '/v1/windows', { title: `Upgrade at ${startsAt}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'Asia/Tehran', ...more });
-  const plan = async (startsAt: string, endsAt: string, region = 'IR', more: Record<string, unknown> = {}) => {
-    const answer = await planning(startsAt, endsAt, region, more);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
+  const planning = (startsAt: string, endsAt: string, region = 'IR') => api('POST', '/v1/windows', windowPlan([region], startsAt, endsAt, { plannedZone: 'Asia/Tehran' }));
+  const plan = (startsAt: string, endsAt: string, region = 'IR', more: Record<string, unknown> = {}) => planWindow(api, [region], startsAt, endsAt, { plannedZone: 'Asia/Tehran', ...more });
   const status = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items[0].status as string;
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
 
   beforeAll(async () => {
     planner = await startPlannerWithReaders(clock, 'declaration');
-    ({ publisher, holdEvents, windowEvents, sweep } = planner);
   });
 
   afterAll(() => planner?.close());
@@ -52,7 +26,7 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
     const inCoolDown = await plan('2026-12-07T08:10:00Z', '2026-12-07T08:20:00Z');
     const after = await plan('2026-12-07T09:00:00Z', '2026-12-07T09:30:00Z');
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
     await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-07T08:00:00.000Z' }));
     const hold = (await holdOf(surgeId))!;
     expect(await status(during)).toBe('held');
@@ -62,7 +36,7 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
 
     // The period is over; the analyzer's job clears the surge on its next tick, a few seconds on. A sweep meanwhile leaves the hold as declared.
     clock.set('2026-12-07T08:00:03Z');
-    await sweep.sweep();
+    await planner.sweep.sweep();
     expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-07T08:00:00.000Z' });
     expect(((await api('GET', `/v1/audit?subject=${hold.id}`)).body.items as { action: string }[]).map((entry) => entry.action)).toEqual(['placed']);
     expect(await status(after)).toBe('scheduled');
@@ -71,17 +45,17 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
     // Nor is it a hold with no end for a window planned meanwhile, after the period and its cool-down.
     expect(await plan('2026-12-07T10:00:00Z', '2026-12-07T10:30:00Z')).toEqual(expect.any(String));
 
-    await publisher.publish(cleared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
+    await planner.publisher.publish(cleared(surgeId, 'IR', '2026-12-07T06:00:00Z', '2026-12-07T08:00:00Z'));
     await expectEventually(async () => expect((await holdOf(surgeId))?.releaseDueAt).toBe('2026-12-07T08:30:00.000Z'));
     expect(await status(inCoolDown)).toBe('held');
     clock.set('2026-12-07T08:31:00Z');
-    await sweep.sweep();
+    await planner.sweep.sweep();
     expect(await holdOf(surgeId)).toMatchObject({ active: false, until: '2026-12-07T08:00:00.000Z' });
     expect(await status(after)).toBe('scheduled');
-    await expectEventually(() => expect(eventsOf(holdEvents, 'hold.released').find((event) => event.holdId === hold.id)?.windowIds?.sort()).toEqual([during, inCoolDown].sort()));
+    await expectEventually(() => expect(eventsOf(planner.holdEvents, 'hold.released').find((event) => event.holdId === hold.id)?.windowIds?.sort()).toEqual([during, inCoolDown].sort()));
     // The window after the period was never announced held, nor released.
-    expect(eventsOf(windowEvents, 'window.held').filter((event) => event.windowId === after)).toEqual([]);
-    expect(eventsOf(windowEvents, 'window.released').filter((event) => event.windowId === after)).toEqual([]);
+    expect(eventsOf(planner.windowEvents, 'window.held').filter((event) => event.windowId === after)).toEqual([]);
+    expect(eventsOf(planner.windowEvents, 'window.released').filter((event) => event.windowId === after)).toEqual([]);
   });
 
   it('holds through the cool-down after the period from the start: planning, its advice, suggestions and the gate all end the hold where its release does', async () => {
@@ -90,7 +64,7 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
     const flexibility = { earliestStartAt: '2026-12-08T07:00:00Z', deadlineAt: '2026-12-08T12:00:00Z' };
     const inCoolDown = await plan('2026-12-08T08:10:00Z', '2026-12-08T08:40:00Z', 'IS', { plannedZone: 'Atlantic/Reykjavik', flexibility });
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
     await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true, until: '2026-12-08T08:00:00.000Z' }));
     // Told held as the hold is placed, as the gate holds it, not only once the period ended and the clearance came.
     expect(await status(inCoolDown)).toBe('held');
@@ -120,12 +94,12 @@ describe("maintenance-planner: a declaration's hold ends at the period declared"
 
     // The period ends and clears; the release comes due when the advice said, and lets both start as planned.
     clock.set('2026-12-08T08:00:05Z');
-    await publisher.publish(cleared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
+    await planner.publisher.publish(cleared(surgeId, 'IS', '2026-12-08T06:00:00Z', '2026-12-08T08:00:00Z'));
     await expectEventually(async () => expect((await holdOf(surgeId))?.releaseDueAt).toBe('2026-12-08T08:30:00.000Z'));
     expect(await status(advised)).toBe('scheduled');
     expect(await status(inCoolDown)).toBe('scheduled');
     clock.set('2026-12-08T08:30:00Z');
-    await sweep.sweep();
+    await planner.sweep.sweep();
     expect(await holdOf(surgeId)).toMatchObject({ active: false });
     expect(await api('GET', '/v1/gate?regions=IS')).toMatchObject({ status: 200 });
     expect(await status(advised)).toBe('scheduled');

@@ -1,25 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
-import type { EventPublisher } from '@holdfast/messaging';
-import { expectEventually, ManualClock, type TopicRecorder } from '@holdfast/testing';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsOf, plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { cleared, declared, eventsOf, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-14T06:00:00Z');
-
-/** A declared critical period's surge, as the analyzer's clock starts it at `from`. */
-function declared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent(
-    'surge.started',
-    { surgeId, region, source: 'declaration', severity: 'major', startedAt: from, detectedAt: from, expectedEndAt: until, reason: `Election in ${region}` },
-    { source: 'declaration-release-spec', subject: region },
-  );
-}
-
-function cleared(surgeId: string, region: string, from: string, until: string): HoldfastEvent {
-  return createEvent('surge.cleared', { surgeId, region, startedAt: from, clearedAt: until, reason: `Declared period ended: Election in ${region}` }, { source: 'declaration-release-spec', subject: region });
-}
 
 /**
  * A declaration's hold ends at its until and the cool-down after it (HOLD_COOLDOWN_MINUTES, 30 here), as the gate has it,
@@ -28,31 +13,23 @@ function cleared(surgeId: string, region: string, from: string, until: string): 
  */
 describe("maintenance-planner: a declaration's hold released at its end with no clearance from the analyzer", () => {
   let planner: PlannerWithReaders;
-  let publisher: EventPublisher;
-  let holdEvents: TopicRecorder;
 
   const api = plannerApi(() => planner.service);
-  const plan = async (region: string, startsAt: string, endsAt: string) => {
-    const answer = await api('POST', '/v1/windows', { title: `Upgrade in ${region}`, ownerTeam: 'network-ops', footprint: { global: false, regions: [region] }, startsAt, endsAt, plannedZone: 'UTC' });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
   const runOf = async (windowId: string) => (await api('GET', `/v1/windows/${windowId}/occurrences`)).body.items[0] as Record<string, any>;
   const holdOf = async (surgeId: string) => ((await api('GET', '/v1/holds')).body.items as Record<string, any>[]).find((hold) => hold.causeId === surgeId);
   const trailOf = async (subject: string) => ((await api('GET', `/v1/audit?subject=${subject}`)).body.items as { action: string }[]).map((entry) => entry.action);
 
   beforeAll(async () => {
     planner = await startPlannerWithReaders(clock, 'declaration-release');
-    ({ publisher, holdEvents } = planner);
   });
 
   afterAll(() => planner?.close());
 
   it('is released by the sweep once its until and the cool-down passed, its run held past its start given a new slot, and a late clearance is a no-op', async () => {
     clock.set('2026-12-14T06:00:00Z');
-    const windowId = await plan('SV', '2026-12-14T06:20:00Z', '2026-12-14T06:50:00Z');
+    const windowId = await planWindow(api, ['SV'], '2026-12-14T06:20:00Z', '2026-12-14T06:50:00Z');
     const surgeId = uuidv7();
-    await publisher.publish(declared(surgeId, 'SV', '2026-12-14T06:00:00Z', '2026-12-14T06:02:00Z'));
+    await planner.publisher.publish(declared(surgeId, 'SV', '2026-12-14T06:00:00Z', '2026-12-14T06:02:00Z'));
     await expectEventually(async () => expect((await api('GET', `/v1/windows/${windowId}`)).body.status).toBe('held'));
     const holdId = (await holdOf(surgeId))!.id as string;
 
@@ -74,20 +51,20 @@ describe("maintenance-planner: a declaration's hold released at its end with no 
     expect(await api('GET', '/v1/gate?regions=SV')).toMatchObject({ status: 200 });
     // Its period as it was in force: to its end, not to the sweep that released it.
     const released = await expectEventually(() => {
-      const event = eventsOf(holdEvents, 'hold.released').find((candidate) => candidate.holdId === holdId);
+      const event = eventsOf(planner.holdEvents, 'hold.released').find((candidate) => candidate.holdId === holdId);
       expect(event).toBeDefined();
       return event!;
     });
     expect(released).toMatchObject({ windowIds: [windowId], periodLocalTimes: [expect.objectContaining({ region: 'SV', untilLocal: '2026-12-14T00:32' })] });
 
     // The analyzer back, its clearance comes: nothing changes. A later declaration in the region, handled after it, says it was read.
-    await publisher.publish(cleared(surgeId, 'SV', '2026-12-14T06:00:00Z', '2026-12-14T06:02:00Z'));
+    await planner.publisher.publish(cleared(surgeId, 'SV', '2026-12-14T06:00:00Z', '2026-12-14T06:02:00Z'));
     const nextId = uuidv7();
-    await publisher.publish(declared(nextId, 'SV', '2026-12-15T06:00:00Z', '2026-12-15T08:00:00Z'));
+    await planner.publisher.publish(declared(nextId, 'SV', '2026-12-15T06:00:00Z', '2026-12-15T08:00:00Z'));
     await expectEventually(async () => expect(await holdOf(nextId)).toBeDefined());
     expect(await holdOf(surgeId)).toMatchObject({ active: false, releasedAt: '2026-12-14T06:33:00.000Z', clearedAt: null, releaseDueAt: null });
     expect(await trailOf(holdId)).toEqual(['placed', 'released']);
     expect((await trailOf(windowId)).filter((action) => action === 'needs-reschedule')).toHaveLength(1);
-    expect(eventsOf(holdEvents, 'hold.released').filter((event) => event.holdId === holdId)).toHaveLength(1);
+    expect(eventsOf(planner.holdEvents, 'hold.released').filter((event) => event.holdId === holdId)).toHaveLength(1);
   });
 });

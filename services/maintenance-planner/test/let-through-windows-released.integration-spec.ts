@@ -1,8 +1,9 @@
 import { expectEventually, ManualClock, type TopicRecorder } from '@holdfast/testing';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from '../src/holds/window-announcement-backlog';
-import { plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { placeHold, planWindow, plannerApi, type PlannerWithReaders, startPlannerWithReaders } from './support/planner-with-readers';
+import { connectToPlanner } from './support/planner-with-spy';
 
 const clock = new ManualClock('2026-10-01T00:00:00Z');
 
@@ -19,16 +20,6 @@ describe('maintenance-planner: a window whose held runs are all let through by a
   let db: Client;
 
   const api = plannerApi(() => planner.service);
-  const plan = async (regions: string[], startsAt: string, endsAt: string, extra: Record<string, unknown> = {}) => {
-    const answer = await api('POST', '/v1/windows', { title: `Kernel patch in ${regions.join(', ')}`, ownerTeam: 'network-ops', footprint: { global: false, regions }, startsAt, endsAt, plannedZone: 'UTC', ...extra });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
-  const placeHold = async (region: string, from = '2026-10-01T00:00:00Z', until = '2026-10-05T00:00:00Z') => {
-    const answer = await api('POST', '/v1/holds', { regions: [region], from, until, reason: `Elections in ${region}` });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.id as string;
-  };
   const override = async (windowId: string, reason: string, occurrence?: number) => {
     const answer = await api('POST', `/v1/windows/${windowId}/override`, { reason, ...(occurrence === undefined ? {} : { occurrence }) });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
@@ -51,8 +42,7 @@ describe('maintenance-planner: a window whose held runs are all let through by a
   beforeAll(async () => {
     planner = await startPlannerWithReaders(clock, 'let-through-released');
     ({ windowEvents, holdEvents } = planner);
-    db = new Client({ connectionString: planner.service.database.url, options: '-c search_path=maintenance_planner' });
-    await db.connect();
+    db = await connectToPlanner(planner.service);
   });
 
   afterAll(async () => {
@@ -62,15 +52,15 @@ describe('maintenance-planner: a window whose held runs are all let through by a
 
   it("a window told held is told released by the override that lets it through, with the override's who and why, and nothing at the release; a second override, or a window planned through the hold, tells nothing", async () => {
     clock.set('2026-10-01T00:00:00Z');
-    const windowId = await plan(['MN'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z');
-    const holdId = await placeHold('MN');
+    const windowId = await planWindow(api, ['MN'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z');
+    const holdId = await placeHold(api, 'MN', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
     expect(await written(windowId)).toEqual(['window.scheduled', 'window.held']);
 
     clock.advance(60_000);
     await override(windowId, 'the certificate expires today');
     const by = await overriddenBy(holdId);
     // Never told held, a window planned into the hold with an override is told nothing, then or at the release.
-    const plannedThrough = await plan(['MN'], '2026-10-02T06:00:00Z', '2026-10-02T07:00:00Z', { override: { reason: 'the vendor is on site' } });
+    const plannedThrough = await planWindow(api, ['MN'], '2026-10-02T06:00:00Z', '2026-10-02T07:00:00Z', { override: { reason: 'the vendor is on site' } });
     expect(await written(windowId)).toEqual(['window.scheduled', 'window.held', 'window.released']);
     const [told] = await releasedWritten(windowId);
     expect(told).toMatchObject({
@@ -105,9 +95,9 @@ describe('maintenance-planner: a window whose held runs are all let through by a
   it('a recurring window with one of two held runs let through is told nothing at the override and released with the release; with both let through, at the second override', async () => {
     clock.set('2026-10-01T00:00:00Z');
     const daily = { recurrence: 'FREQ=DAILY;COUNT=2' };
-    const partly = await plan(['KG'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z', daily);
-    const wholly = await plan(['KG'], '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z', daily);
-    const holdId = await placeHold('KG');
+    const partly = await planWindow(api, ['KG'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z', daily);
+    const wholly = await planWindow(api, ['KG'], '2026-10-01T08:00:00Z', '2026-10-01T09:00:00Z', daily);
+    const holdId = await placeHold(api, 'KG', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
 
     clock.advance(60_000);
     await override(partly, 'the first night cannot wait', 1);
@@ -137,11 +127,11 @@ describe('maintenance-planner: a window whose held runs are all let through by a
   it('a window under two holds is told released by each hold once, at the override that lets its last held run through, while the other still holds it too', async () => {
     clock.set('2026-10-01T00:00:00Z');
     // Both holds hold both runs of the first; of the second, one holds the first run and the other the second.
-    const both = await plan(['AM', 'AZ'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z');
-    const split = await plan(['AM', 'AZ'], '2026-10-01T10:00:00Z', '2026-10-01T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=2' });
-    const armenia = await placeHold('AM', '2026-10-01T00:00:00Z', '2026-10-02T00:00:00Z');
-    const azerbaijan = await placeHold('AZ', '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z');
-    const morning = await placeHold('AZ', '2026-10-01T00:00:00Z', '2026-10-01T12:00:00Z');
+    const both = await planWindow(api, ['AM', 'AZ'], '2026-10-01T06:00:00Z', '2026-10-01T07:00:00Z');
+    const split = await planWindow(api, ['AM', 'AZ'], '2026-10-01T10:00:00Z', '2026-10-01T11:00:00Z', { recurrence: 'FREQ=DAILY;COUNT=2' });
+    const armenia = await placeHold(api, 'AM', '2026-10-01T00:00:00Z', '2026-10-02T00:00:00Z');
+    const azerbaijan = await placeHold(api, 'AZ', '2026-10-02T00:00:00Z', '2026-10-05T00:00:00Z');
+    const morning = await placeHold(api, 'AZ', '2026-10-01T00:00:00Z', '2026-10-01T12:00:00Z');
     expect(await written(both)).toEqual(['window.scheduled', 'window.held', 'window.held']);
 
     clock.advance(60_000);
@@ -168,12 +158,12 @@ describe('maintenance-planner: a window whose held runs are all let through by a
     const windowIds: string[] = [];
     for (let index = 0; index <= WINDOWS_PER_ANNOUNCEMENT; index++) {
       const startsAt = new Date(Date.parse('2026-10-02T00:00:00Z') + index * 600_000);
-      windowIds.push(await plan(['TJ'], startsAt.toISOString(), new Date(startsAt.getTime() + 300_000).toISOString()));
+      windowIds.push(await planWindow(api, ['TJ'], startsAt.toISOString(), new Date(startsAt.getTime() + 300_000).toISOString()));
     }
     // The placement's window.held events are owed; nothing pays them until the drain runs again.
     const backlog = planner.service.app.get(WindowAnnouncementBacklog);
     const drain = vi.spyOn(backlog, 'drain').mockResolvedValue(0);
-    const holdId = await placeHold('TJ');
+    const holdId = await placeHold(api, 'TJ', '2026-10-01T00:00:00Z', '2026-10-05T00:00:00Z');
     const [untold, toldFirst] = [...windowIds].sort().reverse();
     expect(await written(untold)).toEqual(['window.scheduled']);
 

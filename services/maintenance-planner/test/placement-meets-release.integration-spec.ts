@@ -1,18 +1,10 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { Client } from 'pg';
+import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerService } from '../src/app.module';
-import { HoldsService } from '../src/holds/holds.service';
+import { placeHold, planWindow, plannerApi, type PlannerAnswer } from './support/planner-with-readers';
+import { type PlannerWithSpy, startPlannerWithSpy } from './support/planner-with-spy';
 
 const clock = new ManualClock('2026-10-01T00:00:00Z');
-
-interface Answer {
-  status: number;
-  body: Record<string, any>;
-}
 
 /**
  * A placement and a release at the same moment over a run the released hold held past its start. The release gives that
@@ -22,70 +14,38 @@ interface Answer {
  * that hold's release. Not both: a run waiting for a new slot, or moved to one, that a hold in force still holds.
  */
 describe('maintenance-planner: a placement racing a release over a run held past its start', () => {
-  let service: ServiceUnderTest;
-  let db: DataSource;
-  let holds: HoldsService;
-  let spy: Client;
+  let planner: PlannerWithSpy;
 
-  const api = async (method: string, path: string, body?: unknown): Promise<Answer> => {
-    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : {} };
-  };
-  const plan = async (region: string, startsAt: string, more: Record<string, unknown> = {}) => {
-    const answer = await api('POST', '/v1/windows', {
-      title: `Kernel patch in ${region}`,
-      ownerTeam: 'network-ops',
-      footprint: { global: false, regions: [region] },
-      startsAt,
-      endsAt: new Date(Date.parse(startsAt) + 3_600_000).toISOString(),
-      plannedZone: 'UTC',
-      ...more,
-    });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.windowId as string;
-  };
-  const placeHold = async (region: string, reason: string) => {
-    const answer = await api('POST', '/v1/holds', { regions: [region], from: '2026-10-01T00:00:00Z', until: '2026-10-03T00:00:00Z', reason });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-    return answer.body.id as string;
-  };
+  const api = plannerApi(() => planner.service);
+  const plan = (region: string, startsAt: string, more: Record<string, unknown> = {}) =>
+    planWindow(api, [region], startsAt, new Date(Date.parse(startsAt) + 3_600_000).toISOString(), more);
   /** The run as stored, and the holds whose links in force hold it. */
   const runOf = async (windowId: string) =>
     (
-      await spy.query(
+      await planner.spy.query(
         `SELECT o.status, o.starts_at AS "startsAt", ARRAY(SELECT l.hold_id::text FROM hold_occurrence l WHERE l.window_id = o.window_id AND l.number = o.number AND l.released_at IS NULL AND l.overridden_by IS NULL) AS "heldBy"
            FROM occurrence o WHERE o.window_id = $1 AND o.number = 1`,
         [windowId],
       )
     ).rows[0] as { status: string; startsAt: Date; heldBy: string[] };
-  const waiting = async () =>
-    (await spy.query(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`)).rows[0].waiting as number;
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
-    db = service.app.get(DataSource);
-    holds = service.app.get(HoldsService);
-    spy = new Client({ connectionString: service.database.url, options: '-c search_path=maintenance_planner' });
-    await spy.connect();
+    planner = await startPlannerWithSpy(clock);
   });
 
-  afterAll(async () => {
-    await spy?.end();
-    await service?.close();
-  });
+  afterAll(() => planner?.close());
 
   it('a hold placed while a release gives the run a new slot does not hold the run waiting for it', async () => {
     clock.set('2026-10-01T00:00:00Z');
     const windowId = await plan('MN', '2026-10-01T06:00:00Z');
-    const released = await placeHold('MN', 'Elections in MN');
+    const released = await placeHold(api, 'MN', '2026-10-01T00:00:00Z', '2026-10-03T00:00:00Z');
     clock.set('2026-10-01T07:00:00Z');
 
-    let placing: Promise<Answer> | undefined;
-    await db.transaction(async (tx) => {
-      expect(await holds.release(tx, await holds.get(released), undefined, 'The held period ended')).toBe(true);
+    let placing: Promise<PlannerAnswer> | undefined;
+    await planner.db.transaction(async (tx) => {
+      expect(await planner.holds.release(tx, await planner.holds.get(released), undefined, 'The held period ended')).toBe(true);
       placing = api('POST', '/v1/holds', { regions: ['MN'], from: '2026-10-01T00:00:00Z', until: '2026-10-03T00:00:00Z', reason: 'Census in MN' });
-      await expectEventually(async () => expect(await waiting()).toBe(1));
+      await expectEventually(async () => expect(await planner.waitingOnLocks()).toBe(1));
     });
     const placed = await placing!;
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
@@ -99,15 +59,14 @@ describe('maintenance-planner: a placement racing a release over a run held past
     clock.set('2026-10-05T00:00:00Z');
     // Free to move within the week, and its owner allows automatic moves: the release moves it.
     const windowId = await plan('BT', '2026-10-05T06:00:00Z', { flexibility: { earliestStartAt: '2026-10-05T00:00:00Z', deadlineAt: '2026-10-12T00:00:00Z', autoMove: true } });
-    const answer = await api('POST', '/v1/holds', { regions: ['BT'], from: '2026-10-05T00:00:00Z', until: '2026-10-05T12:00:00Z', reason: 'Elections in BT' });
-    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    const released = await placeHold(api, 'BT', '2026-10-05T00:00:00Z', '2026-10-05T12:00:00Z');
     clock.set('2026-10-05T07:00:00Z');
 
-    let placing: Promise<Answer> | undefined;
-    await db.transaction(async (tx) => {
-      expect(await holds.release(tx, await holds.get(answer.body.id), undefined, 'The held period ended')).toBe(true);
+    let placing: Promise<PlannerAnswer> | undefined;
+    await planner.db.transaction(async (tx) => {
+      expect(await planner.holds.release(tx, await planner.holds.get(released), undefined, 'The held period ended')).toBe(true);
       placing = api('POST', '/v1/holds', { regions: ['BT'], from: '2026-10-05T00:00:00Z', until: '2026-10-05T09:00:00Z', reason: 'Census in BT' });
-      await expectEventually(async () => expect(await waiting()).toBe(1));
+      await expectEventually(async () => expect(await planner.waitingOnLocks()).toBe(1));
     });
     const placed = await placing!;
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
@@ -122,14 +81,13 @@ describe('maintenance-planner: a placement racing a release over a run held past
   it('a release while a hold is being placed over the run leaves the run to the new hold, to be given a new slot at its release', async () => {
     clock.set('2026-10-10T00:00:00Z');
     const windowId = await plan('NP', '2026-10-10T06:00:00Z');
-    const released = await api('POST', '/v1/holds', { regions: ['NP'], from: '2026-10-10T00:00:00Z', until: '2026-10-12T00:00:00Z', reason: 'Elections in NP' });
-    expect(released.status, JSON.stringify(released.body)).toBe(201);
+    const released = await placeHold(api, 'NP', '2026-10-10T00:00:00Z', '2026-10-12T00:00:00Z');
     clock.set('2026-10-10T07:00:00Z');
 
-    let releasing: Promise<Answer> | undefined;
+    let releasing: Promise<PlannerAnswer> | undefined;
     let placedId: string | undefined;
-    await db.transaction(async (tx) => {
-      const placed = await holds.place(tx, {
+    await planner.db.transaction(async (tx) => {
+      const placed = await planner.holds.place(tx, {
         source: 'manual',
         causeId: uuidv7(),
         regions: ['NP'],
@@ -139,8 +97,8 @@ describe('maintenance-planner: a placement racing a release over a run held past
         placedBy: 'spec',
       });
       placedId = placed!.id;
-      releasing = api('POST', `/v1/holds/${released.body.id}/release`, { reason: 'results are in' });
-      await expectEventually(async () => expect(await waiting()).toBe(1));
+      releasing = api('POST', `/v1/holds/${released}/release`, { reason: 'results are in' });
+      await expectEventually(async () => expect(await planner.waitingOnLocks()).toBe(1));
     });
     const answer = await releasing!;
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);

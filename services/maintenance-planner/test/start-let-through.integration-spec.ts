@@ -1,43 +1,28 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read loosely; the assertions check their shape */
-import { ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { ManualClock, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plannerService } from '../src/app.module';
+import { plannerApi, planWindow, startPlanner } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-08-06T12:00:00Z');
 
 describe('maintenance-planner: starting a run an override let through says so, as the gate does', () => {
-  let service: ServiceUnderTest;
+  let planner: ServiceUnderTest;
 
+  const ask = plannerApi(() => planner);
+  /** The answer, with the run a start or the gate says is let through, and whether it is an earlier answer given again. */
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await service.fetch(path, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return {
-      status: response.status,
-      body: (await response.json()) as Record<string, any>,
-      letThrough: response.headers.get('holdfast-let-through'),
-      replayed: response.headers.get('idempotent-replayed'),
-    };
+    const answer = await ask(method, path, body, headers);
+    return { ...answer, letThrough: answer.headers.get('holdfast-let-through'), replayed: answer.headers.get('idempotent-replayed') };
   };
+  const plan = (region: string, startsAt: string, endsAt: string, more: Record<string, unknown>) => planWindow(api, [region], startsAt, endsAt, { ownerTeam: 'payments', ...more });
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(plannerService, { clock, environment: { PLANNER_SWEEP_INTERVAL_SECONDS: '0' } });
+    planner = await startPlanner(clock);
   });
 
-  afterAll(async () => {
-    await service?.close();
-  });
+  afterAll(() => planner?.close());
 
   it('answers the start with the Holdfast-Let-Through the gate gives, naming the run and the holds it is let through, and none once nothing is', async () => {
-    const window = await api('POST', '/v1/windows', {
-      title: 'Payment switch upgrade',
-      ownerTeam: 'payments',
-      footprint: { global: false, regions: ['BO'] },
-      startsAt: '2026-08-06T12:10:00Z',
-      endsAt: '2026-08-06T12:50:00Z',
-      plannedZone: 'America/La_Paz',
-      recurrence: 'FREQ=DAILY;COUNT=2',
-    });
-    expect(window.status, JSON.stringify(window.body)).toBe(201);
-    const id = window.body.windowId;
+    const id = await plan('BO', '2026-08-06T12:10:00Z', '2026-08-06T12:50:00Z', { title: 'Payment switch upgrade', plannedZone: 'America/La_Paz', recurrence: 'FREQ=DAILY;COUNT=2' });
     // In force now, and one beginning later within run 1: starting it judges both.
     const now = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-08-06T11:00:00Z', until: '2026-08-06T18:00:00Z', reason: 'Independence Day' });
     const within = await api('POST', '/v1/holds', { regions: ['BO'], from: '2026-08-06T12:30:00Z', until: '2026-08-06T13:00:00Z', reason: 'presidential address' });
@@ -61,16 +46,7 @@ describe('maintenance-planner: starting a run an override let through says so, a
 
   it('refuses a start with the 423 the gate gives for that run: the holds in force now and those beginning later within it', async () => {
     clock.set('2026-08-10T12:00:00Z');
-    const window = await api('POST', '/v1/windows', {
-      title: 'Border crossing system patch',
-      ownerTeam: 'payments',
-      footprint: { global: false, regions: ['PY'] },
-      startsAt: '2026-08-10T12:10:00Z',
-      endsAt: '2026-08-10T12:50:00Z',
-      plannedZone: 'America/Asuncion',
-    });
-    expect(window.status, JSON.stringify(window.body)).toBe(201);
-    const id = window.body.windowId;
+    const id = await plan('PY', '2026-08-10T12:10:00Z', '2026-08-10T12:50:00Z', { title: 'Border crossing system patch', plannedZone: 'America/Asuncion' });
     const now = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-08-10T11:00:00Z', until: '2026-08-10T18:00:00Z', reason: 'Asuncion founding day' });
     const within = await api('POST', '/v1/holds', { regions: ['PY'], from: '2026-08-10T12:30:00Z', until: '2026-08-10T13:00:00Z', reason: 'presidential address' });
     for (const hold of [now, within]) expect(hold.status, JSON.stringify(hold.body)).toBe(201);
@@ -86,16 +62,7 @@ describe('maintenance-planner: starting a run an override let through says so, a
 
   it('gives a start retried with the same Idempotency-Key its first answer again, Holdfast-Let-Through included, so a retried pipeline step is still told', async () => {
     clock.set('2026-08-25T12:00:00Z');
-    const window = await api('POST', '/v1/windows', {
-      title: 'Core banking failover drill',
-      ownerTeam: 'payments',
-      footprint: { global: false, regions: ['UY'] },
-      startsAt: '2026-08-25T12:10:00Z',
-      endsAt: '2026-08-25T12:50:00Z',
-      plannedZone: 'America/Montevideo',
-    });
-    expect(window.status, JSON.stringify(window.body)).toBe(201);
-    const id = window.body.windowId;
+    const id = await plan('UY', '2026-08-25T12:10:00Z', '2026-08-25T12:50:00Z', { title: 'Core banking failover drill', plannedZone: 'America/Montevideo' });
     const hold = await api('POST', '/v1/holds', { regions: ['UY'], from: '2026-08-25T11:00:00Z', until: '2026-08-25T18:00:00Z', reason: 'Independence Day' });
     expect(hold.status, JSON.stringify(hold.body)).toBe(201);
     expect((await api('POST', `/v1/windows/${id}/override`, { reason: 'the drill must run on the holiday', occurrence: 1 })).status).toBe(200);
@@ -110,7 +77,7 @@ describe('maintenance-planner: starting a run an override let through says so, a
 
   it("documents the header on the start's 200 as on the gate's, in the same words and form, a capped list of holds included", async () => {
     type Answers = Record<string, { headers?: Record<string, { description: string; schema: { pattern?: string } }> }>;
-    const document = (await (await service.fetch('/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Answers }>> };
+    const document = (await (await planner.fetch('/docs-json')).json()) as { paths: Record<string, Record<string, { responses: Answers }>> };
     const gate = document.paths['/v1/gate'].get.responses['200'].headers?.['Holdfast-Let-Through'];
     const start = document.paths['/v1/windows/{id}/occurrences/{n}/start'].post.responses['200'].headers?.['Holdfast-Let-Through'];
     expect(start?.schema.pattern).toBeDefined();
