@@ -32,6 +32,8 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
 
   afterEach(async () => {
     vi.restoreAllMocks();
+    // A spec that failed with a request held: its notifier stops at once, rather than at its request's timeout.
+    receiver.releaseHeld(204);
     await publisher?.disconnect();
     for (const app of started.splice(0)) await app.close();
     await first?.database.drop();
@@ -186,6 +188,28 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     );
   };
 
+  /** Ends the session holding `name`'s lock, PostgreSQL running on (as a dropped connection or pg_terminate_backend does). */
+  const endNameSession = async (notifier: Notifier, name: string) => {
+    const [{ ended }] = (await notifier.app.get(DataSource).query(
+      `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
+       WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext($1)::oid AND objsubid = 2`,
+      [name],
+    )) as [{ ended: boolean }];
+    expect(ended).toBe(true);
+  };
+
+  /** A replica started under `name`, once the take-back it makes on taking the name has run. */
+  const startedUnderTheName = async (notifier: Notifier, name: string) => {
+    const takeBacks = vi.spyOn(ReplicaClaims.prototype, 'takeBack');
+    const replica = await start({ NOTIFIER_REPLICA_ID: name }, notifier.database.url);
+    started.push(replica.app);
+    await expectEventually(() => expect(takeBacks).toHaveBeenCalled());
+    await Promise.allSettled(takeBacks.mock.results.map((result) => result.value as Promise<unknown>));
+    return replica;
+  };
+
+  const requestsTo = (path: string) => receiver.requests.filter((request) => request.path === path);
+
   it("never takes back a live replica's claim: neither another replica nor one started under the same name while it runs", async () => {
     const { live, held, other, claimed } = await liveReplicaSending('notifier-b');
     // A second replica named as the live one (a misconfiguration, or a restart after a host was lost while PostgreSQL still
@@ -198,19 +222,12 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
       await sentBy(replica, other);
       expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toEqual([claimed]);
     }
-    // Nor later, when the live one loses its name's session before it can unstamp what it sends: the one started under the
-    // name while another held it never takes it (it would take back, and send again, the live one's claim).
+    // Nor later, when the live one loses its name's session: the one started under the name while another held it never takes it.
     const replicaOf = (notifier: Notifier) => (notifier.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
-    const name = replicaOf(live);
-    vi.spyOn(name, 'take').mockResolvedValue(false);
-    vi.spyOn(name, 'disown').mockResolvedValue();
+    vi.spyOn(replicaOf(live), 'take').mockResolvedValue(false);
     // Each time the one started under the name asks for it (NOTIFIER_WORKER_SWEEP_MS apart at most once), on the monotonic clock.
     const tries = vi.spyOn(replicaOf(replicas[0]), 'take');
-    const [{ ended }] = (await live.app.get(DataSource).query(
-      `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
-       WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext('notifier-b')::oid AND objsubid = 2`,
-    )) as [{ ended: boolean }];
-    expect(ended).toBe(true);
+    await endNameSession(live, 'notifier-b');
     // Asked again past its sweep interval since the session ended: a replica that would take the name has had the chance.
     tries.mockClear();
     await expectEventually(() => {
@@ -222,17 +239,13 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     await deliveredOnce(live, held);
   });
 
-  it("a replica that lost its name's session leaves what it sends to its lease, and takes back nothing while another holds the name", async () => {
+  it("a replica that lost its name's session vouches on for what it sends, and takes back nothing while another holds the name", async () => {
     const { live, held, other, claimed } = await liveReplicaSending('notifier-d', { NOTIFIER_WORKER_SWEEP_MS: '100' });
     // It does not try for its name again until the second replica has started: that one starts just as the first loses it.
     const name = (live.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica;
     const retaking = vi.spyOn(name, 'take').mockResolvedValue(false);
-    // Its session cut (as a PostgreSQL restart or a dropped connection does), while its request is out.
-    const [{ ended }] = (await live.app.get(DataSource).query(
-      `SELECT bool_and(pg_terminate_backend(pid)) AS ended FROM pg_locks
-       WHERE locktype = 'advisory' AND classid = hashtext('notifier/replica')::oid AND objid = hashtext('notifier-d')::oid AND objsubid = 2`,
-    )) as [{ ended: boolean }];
-    expect(ended).toBe(true);
+    // Its session cut (as a dropped connection does), while its request is out.
+    await endNameSession(live, 'notifier-d');
 
     // Started under the same name then, the second replica gets the name, and must not send the first one's claim again.
     const replica = await start({ NOTIFIER_REPLICA_ID: 'notifier-d' }, live.database.url);
@@ -253,5 +266,57 @@ describe('notifier: a delivery whose notifier stopped while sending it', () => {
     await deliveredOnce(live, held);
     receiver.releaseHeld(204);
     await expectEventually(async () => expect(await api(replica).deliveries(`subscriptionId=${other.id}&eventId=${next.id}`)).toMatchObject([{ status: 'delivered', attempts: 1 }]));
+  });
+
+  it('leaves what a replica sends to it when another starts under its name before it noticed it lost the name: the receiver gets it once', async () => {
+    // It polls once in ten minutes: nothing wakes it (no recording, no answer) between its session's end and the second's take-back.
+    const { live, held, other, claimed } = await liveReplicaSending('notifier-e', { NOTIFIER_WORKER_POLL_MS: '600000' });
+    await endNameSession(live, 'notifier-e');
+    const replica = await startedUnderTheName(live, 'notifier-e');
+    await sentBy(replica, other);
+    expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toMatchObject([{ id: claimed.id, status: 'sending', attempts: 0 }]);
+    await deliveredOnce(live, held);
+  });
+
+  it('sends what that replica then gives up, as soon as it gave it up, not at its lease end: nothing is lost', async () => {
+    const { live, held, other, claimed } = await liveReplicaSending('notifier-f', { NOTIFIER_WORKER_POLL_MS: '600000' });
+    await endNameSession(live, 'notifier-f');
+    const replica = await startedUnderTheName(live, 'notifier-f');
+    await sentBy(replica, other);
+    expect(requestsTo('/hooks/live')).toHaveLength(1);
+
+    // Its answer comes, and it cannot write it: it gives the delivery up, as a notifier killed then would leave it.
+    const dataSource = live.app.get(DataSource);
+    const query = dataSource.query.bind(dataSource);
+    vi.spyOn(dataSource, 'query').mockImplementation((...call: Parameters<DataSource['query']>) =>
+      call[0].includes('WITH finished AS') ? Promise.reject(new Error('the notifier was cut off before it wrote the answer')) : query(...call),
+    );
+    receiver.reply = () => ({ status: 204 });
+    receiver.releaseHeld(204);
+    // The clock stands still: only the second taking it back sends it again.
+    await expectEventually(async () =>
+      expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toMatchObject([
+        { id: claimed.id, status: 'delivered', attempts: 2, attemptLog: [{ number: 1, outcome: 'interrupted', error: expect.stringContaining('notifier-f') }, { number: 2, outcome: 'delivered' }] },
+      ]),
+    );
+    expect(requestsTo('/hooks/live').map((request) => request.headers['webhook-id'])).toEqual([claimed.eventId, claimed.eventId]);
+  });
+
+  it('takes back what a replica that died just after losing its name was sending once its vouch lapses, not at its lease end', async () => {
+    const { live, held, other, claimed } = await liveReplicaSending('notifier-g');
+    // It dies as its session goes (kill -9): it renews its vouch no more, and its request is never answered.
+    const vouchRenewed = vi.spyOn((live.app.get(DeliveryWorker) as unknown as { replica: ReplicaClaims }).replica, 'vouch').mockResolvedValue();
+    await endNameSession(live, 'notifier-g');
+    receiver.reply = () => ({ status: 204 });
+    const replica = await startedUnderTheName(live, 'notifier-g');
+    await sentBy(replica, other);
+    // The clock stands still: within two polls and two seconds of its last renewal, it is sent again.
+    await expectEventually(async () =>
+      expect(await api(replica).deliveries(`subscriptionId=${held.id}`)).toMatchObject([
+        { id: claimed.id, status: 'delivered', attempts: 2, attemptLog: [{ number: 1, outcome: 'interrupted', error: expect.stringContaining('notifier-g') }, { number: 2, outcome: 'delivered' }] },
+      ]),
+    );
+    expect(vouchRenewed).toHaveBeenCalled();
+    expect(requestsTo('/hooks/live').map((request) => request.headers['webhook-id'])).toEqual([claimed.eventId, claimed.eventId]);
   });
 });

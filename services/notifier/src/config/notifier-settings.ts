@@ -41,8 +41,8 @@ export const notifierEnvironment = {
   NOTIFIER_RETRY_MAX_MS: milliseconds(15 * 60_000),
   // A claimed delivery not finished by then (the process died) is claimed again; must exceed the timeout.
   NOTIFIER_DELIVERY_LEASE_MS: milliseconds(60_000),
-  // What this replica's claims are stamped with, so that started again under it, it takes back at once what it left being sent
-  // (DeliveryWorker, ReplicaClaims). Unset: hostname:PORT. One per live replica, the same across its restarts.
+  // What this replica's claims are stamped with, so that started again under it, it takes back what it left being sent before
+  // their lease ends (DeliveryWorker, ReplicaClaims). Unset: hostname:PORT. One per live replica, the same across its restarts.
   NOTIFIER_REPLICA_ID: z
     .string()
     .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be 1 to 200 printable ASCII characters without spaces, such as notifier-0 or the pod name of a StatefulSet' })

@@ -176,10 +176,6 @@ const CLAIM = prepared(`WITH RECURSIVE targets AS (
   )
   SELECT claimed.*, open.open > (SELECT count(*) FROM claimed) AS backlog FROM open LEFT JOIN claimed ON true`);
 
-// What this replica is sending ($2) under its name ($1), whose lock it lost: no longer vouched for, so a replica that takes the
-// name meanwhile (one started under it) leaves them to their lease rather than sending them again.
-const DISOWN = prepared('UPDATE delivery SET claimed_by = NULL WHERE claimed_by = $1 AND id = ANY($2::uuid[])');
-
 /** What a receiver answers when it will never take another delivery. */
 const HTTP_GONE = 410;
 
@@ -200,6 +196,10 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
   private readonly inFlight = new Map<string, number>();
   // Ids of the deliveries claimed and not yet finished.
   private readonly held = new Set<string>();
+  // Of those, the ones claimed under the replica's name: this run vouches for them until they are finished (ReplicaClaims).
+  private readonly stamped = new Set<string>();
+  // A claim stamped with the name is under way: what it takes is vouched for before its ids are known (the name's session may end meanwhile).
+  private claimingUnderName = false;
   private readonly running = new Set<Promise<void>>();
   private readonly subscriptionCache = new SubscriptionCache<CachedSubscription>(SUBSCRIPTION_CACHE_MS);
   // Per target whose circuit is open, when it half-opens: a delivery refused by the open circuit is due then, with the probe.
@@ -220,7 +220,8 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
   // While PostgreSQL is away every poll fails the same way.
   private readonly claimFailures = new RepeatedFailure();
   private readonly replica: ReplicaClaims;
-  // The name just taken, and what its run before left not yet taken back (a failed take-back is tried again at the next pump).
+  // The name just taken, and what its run before left not yet taken back (a take-back that failed, or that waits for another
+  // run of the name to stop vouching for its claims, is tried again at the next pump).
   private takeBackDue = false;
 
   constructor(
@@ -236,7 +237,13 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
     const pool = (dataSource.driver as PostgresDriver).master as Pool;
     // A name that outlives the process: the one given, else this host and port (none for a port picked at random).
     const replicaName = config.settings.replicaId ?? (config.port > 0 ? `${hostname()}:${config.port}` : undefined);
-    this.replica = new ReplicaClaims(replicaName, { ...pool.options, application_name: `${pool.options.application_name ?? 'notifier'}-replica-name` }, this.settings.sweepMs);
+    this.replica = new ReplicaClaims(
+      replicaName,
+      { ...pool.options, application_name: `${pool.options.application_name ?? 'notifier'}-replica-name` },
+      this.settings.sweepMs,
+      this.settings.pollMs,
+      { query: (sql, parameters) => this.dataSource.query(sql, parameters), sendingUnderName: () => this.claimingUnderName || this.stamped.size > 0 },
+    );
     this.circuitResetMs = config.settings.circuit.resetMs;
     this.circuits = new TargetCircuits(config.settings.circuit, isTargetFault, (target, state) => {
       const sending = this.sendersOf(target);
@@ -279,7 +286,11 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
       this.wake();
     });
     await this.listener.start();
-    this.timer = setInterval(() => this.wake(), this.settings.pollMs);
+    // The vouch is renewed on the timer, not in the pump: a long claim must not let it lapse.
+    this.timer = setInterval(() => {
+      void this.replica.vouch();
+      this.wake();
+    }, this.settings.pollMs);
     this.wake();
   }
 
@@ -327,7 +338,6 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
 
   private async claimAndDispatch(): Promise<void> {
     try {
-      await this.replica.disown((name) => this.dataSource.query(DISOWN, [name, [...this.held]]));
       if (await this.replica.take(performance.now())) this.takeBackDue = true;
       if (this.takeBackDue) await this.takeBack();
       do {
@@ -363,17 +373,24 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
     const now = this.clock.now();
     // Every target whose room is not the default: those with requests in flight or a circuit not closed.
     const limited = [...new Set([...this.inFlight.keys(), ...this.circuits.unclosed()])];
-    const rows = (await this.dataSource.query(CLAIM, [
-      now,
-      limited,
-      limited.map((target) => Math.max(0, this.capacityOf(target))),
-      this.settings.targetConcurrency,
-      free,
-      new Date(now.getTime() + this.settings.leaseMs),
-      [...this.held],
-      this.replica.stamp,
-      this.settings.leaseMs,
-    ])) as (DeliveryRow & { backlog: boolean; prior_status: DeliveryEntity['status'] | null })[];
+    const stamp = this.replica.stamp;
+    this.claimingUnderName = stamp !== null;
+    let rows: (DeliveryRow & { backlog: boolean; prior_status: DeliveryEntity['status'] | null })[];
+    try {
+      rows = await this.dataSource.query(CLAIM, [
+        now,
+        limited,
+        limited.map((target) => Math.max(0, this.capacityOf(target))),
+        this.settings.targetConcurrency,
+        free,
+        new Date(now.getTime() + this.settings.leaseMs),
+        [...this.held],
+        stamp,
+        this.settings.leaseMs,
+      ]);
+    } finally {
+      this.claimingUnderName = false;
+    }
     this.backlog = rows[0].backlog;
     // Nothing claimed: the one row carries only backlog.
     const taken = rows.filter((row) => row.id !== null);
@@ -382,16 +399,19 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
     for (const delivery of claimed) {
       this.inFlight.set(delivery.targetKey, (this.inFlight.get(delivery.targetKey) ?? 0) + 1);
       this.held.add(delivery.id);
+      if (delivery.claimedBy !== null) this.stamped.add(delivery.id);
     }
     return claimed;
   }
 
   /**
    * Just given this replica's name (at start, or again after its session was lost): what a run before under the name left
-   * being sent (kill -9) is no live process's, so it goes again now instead of at its lease end, with its interrupted attempt.
+   * being sent (kill -9) is no live process's once no run vouches for it, so it goes again then instead of at its lease end,
+   * with its interrupted attempt. Tried at every pump until then.
    */
   private async takeBack(): Promise<void> {
     const ids = await this.replica.takeBack(this.clock.now(), [...this.held], this.settings.leaseMs);
+    if (ids === undefined) return;
     this.takeBackDue = false;
     if (ids.length > 0) this.logger.warn({ replica: this.replica.name, deliveryIds: ids }, `took back ${ids.length} deliveries left being sent under this replica's name by its run before; each is sent again now, its interrupted attempt recorded`);
   }
@@ -451,6 +471,8 @@ export class DeliveryWorker implements OnModuleInit, OnApplicationBootstrap, Bef
       this.logger.warn({ deliveryId: delivery.id, err: (error as Error).message }, 'could not record a delivery attempt; it will be sent again');
     } finally {
       this.held.delete(delivery.id);
+      // The last claim it vouched for finished: a run that lost the name's session lets go of it now, not at the next poll.
+      if (this.stamped.delete(delivery.id) && this.stamped.size === 0) void this.replica.vouch();
       // What it frees (room, its key's next delivery) matters only to open deliveries the last claim
       // left, or one still running (it may report some, having read before this finish).
       if (this.backlog || this.pumping) this.wake();
