@@ -426,6 +426,11 @@ export const windowCommands: Command[] = [
       const id = idArgument(context, 'window');
       const body = await runsOf(context, id, flagOneOf(context.values, 'status', OCCURRENCE_STATUSES), utcInstant(context.values, 'from'), utcInstant(context.values, 'to'));
       if (context.json) return printJson(context.io, { windowId: id, ...body });
+      // A global window's run no hold names has no region to be read in: its "planned" is in the window's zone, as windows show
+      // says it. The window is read once, and only then: a regional window's runs, and a held global window's, name their regions.
+      const plannedZone = body.items.some((occurrence) => occurrence.localTimes.length === 0)
+        ? expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)).plannedZone
+        : 'UTC';
       context.io.out(
         table(
           ['#', 'STATUS', 'STARTS (UTC)', 'ENDS (UTC)', 'HOLDS', 'LOCAL START PER REGION'],
@@ -435,7 +440,7 @@ export const windowCommands: Command[] = [
             utcTime(occurrence.startsAt),
             utcTime(occurrence.endsAt),
             [...occurrence.heldBy, ...(occurrence.letThroughBy ?? []).map((holdId) => `${holdId} (let through)`)],
-            localLines(occurrence.startsAt, occurrence.localTimes, 'UTC'),
+            localLines(occurrence.startsAt, occurrence.localTimes, plannedZone),
           ]),
         ),
       );

@@ -7,6 +7,7 @@ import { readRuns, type RunPosition, type RunRow } from '../calendars/calendar-r
 import type { PlannerSettings } from '../config/planner-settings';
 import { LocalTimes } from '../regions/local-times';
 import { footprintOf, occurrenceView, readerRegions, startableFrom } from '../windows/window-record';
+import { type HoldingRegions, readHoldingRegions } from './holding-regions';
 import type { WindowOccurrence, WindowOccurrencePage } from './occurrence-view.schema';
 import type { WindowOccurrencesQuery } from './occurrences-query.schema';
 import { knownRegionCodes } from '../regions/known-regions';
@@ -42,10 +43,11 @@ export class OccurrencesService {
       after: after && { startsAt: after.at, ...after.id },
       limit: query.limit + 1,
     });
-    return pageOf(rows, query.limit, (run) => ({ at: run.starts_at, id: `${run.window_id}/${run.number}` }), (run) => this.item(run));
+    const holding = await readHoldingRegions(this.dataSource, rows.filter((run) => run.footprint_global));
+    return pageOf(rows, query.limit, (run) => ({ at: run.starts_at, id: `${run.window_id}/${run.number}` }), (run) => this.item(run, holding));
   }
 
-  private item(run: RunRow): WindowOccurrence {
+  private item(run: RunRow, holding: HoldingRegions): WindowOccurrence {
     return {
       windowId: run.window_id,
       title: run.title,
@@ -53,7 +55,7 @@ export class OccurrencesService {
       footprint: footprintOf(run),
       plannedZone: run.planned_zone,
       surgePolicy: run.surge_policy,
-      ...occurrenceView(run, readerRegions(run), this.localTimes),
+      ...occurrenceView(run, readerRegions(run, holding(run)), this.localTimes),
       heldBy: run.held_by,
       letThroughBy: run.let_through_by,
       startableFrom: startableFrom(run, this.config.settings.earlyStartMs),

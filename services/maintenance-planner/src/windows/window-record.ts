@@ -119,7 +119,10 @@ export function footprintOf(row: Pick<WindowRow, 'footprint_global' | 'footprint
   return { global: row.footprint_global, regions: row.footprint_regions, ...(row.footprint_shares ? { shares: row.footprint_shares } : {}) };
 }
 
-/** The regions whose local times a reader of this window needs: its footprint, or for a global window the ones given. */
+/**
+ * The regions whose local times a reader of this window needs: its footprint, or for a global window, which has none, the
+ * ones given: a hold's regions for its events, those of the holds in force on a run for the API (readHoldingRegions).
+ */
 export function readerRegions(row: Pick<WindowRow, 'footprint_global' | 'footprint_regions'>, forGlobal: readonly string[] = []): string[] {
   return row.footprint_global ? [...forGlobal] : row.footprint_regions;
 }

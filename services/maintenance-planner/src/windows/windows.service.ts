@@ -16,6 +16,7 @@ import { type LinkInForce, linksInForce, refreshWindowStatus, rowsOf } from '../
 import { endOfHeld, heldThrough, heldUntil, HOLD_COLUMNS, knownEnd, LOCK_HOLD_SET_TO_PLAN, type HoldRow } from '../holds/hold-record';
 import { HoldsService } from '../holds/holds.service';
 import { auditOccurrences } from '../holds/window-announcement-backlog';
+import { readHoldingRegions } from '../occurrences/holding-regions';
 import { LocalTimes } from '../regions/local-times';
 import { SERVICE_NAME } from '../service-name';
 import { allowedHoursApart } from '../slots/allowed-hours-apart';
@@ -1020,6 +1021,7 @@ export class WindowsService {
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'started', actor, details: { number } });
       const current = await this.row(tx, id);
       const started = await this.occurrence(tx, id, number);
+      const view = await this.occurrenceViewOf(tx, row, started);
       await this.publish(
         tx,
         createEvent(
@@ -1030,12 +1032,12 @@ export class WindowsService {
             startedAt: now.toISOString(),
             occurrence: { startsAt: started.starts_at.toISOString(), endsAt: started.ends_at.toISOString() },
             occurrenceNumber: number,
-            occurrences: [occurrenceView(started, readerRegions(row), this.localTimes)],
+            occurrences: [view],
           },
           this.options(id),
         ),
       );
-      return occurrenceView(started, readerRegions(row), this.localTimes);
+      return view;
     });
     return { occurrence, notice, letThrough };
   }
@@ -1051,6 +1053,7 @@ export class WindowsService {
       await this.holds.audit(tx, { subjectType: 'occurrence', subjectId: id, action: 'completed', actor, details: { number } });
       const current = await this.row(tx, id);
       const done = await this.occurrence(tx, id, number);
+      const view = await this.occurrenceViewOf(tx, row, done);
       await this.publish(
         tx,
         createEvent(
@@ -1061,12 +1064,12 @@ export class WindowsService {
             completedAt: now.toISOString(),
             occurrence: { startsAt: done.starts_at.toISOString(), endsAt: done.ends_at.toISOString() },
             occurrenceNumber: number,
-            occurrences: [occurrenceView(done, readerRegions(row), this.localTimes)],
+            occurrences: [view],
           },
           this.options(id),
         ),
       );
-      return occurrenceView(done, readerRegions(row), this.localTimes);
+      return view;
     });
   }
 
@@ -1120,10 +1123,11 @@ export class WindowsService {
       [id, page.items.map((occurrence) => occurrence.number)],
     )) as { number: number; holds: string[] | null; let_through: string[] | null }[];
     const linked = new Map(holds.map((entry) => [entry.number, entry]));
+    const holding = await readHoldingRegions(this.dataSource, row.footprint_global ? page.items : []);
     return {
       windowId: id,
       items: page.items.map((occurrence) => ({
-        ...occurrenceView(occurrence, readerRegions(row), this.localTimes),
+        ...occurrenceView(occurrence, readerRegions(row, holding(occurrence)), this.localTimes),
         heldBy: linked.get(occurrence.number)?.holds ?? [],
         letThroughBy: linked.get(occurrence.number)?.let_through ?? [],
         startableFrom: startableFrom(occurrence, this.config.settings.earlyStartMs),
@@ -1424,7 +1428,13 @@ export class WindowsService {
     const [next] = (await db.query(`SELECT ${OCCURRENCE_COLUMNS} FROM occurrence WHERE window_id = $1 AND status IN ('scheduled', 'in-progress', 'needs-reschedule') ORDER BY starts_at LIMIT 1`, [
       row.id,
     ])) as OccurrenceRow[];
-    return { ...this.resourceSync(row), nextOccurrence: next ? occurrenceView(next, readerRegions(row), this.localTimes) : null };
+    return { ...this.resourceSync(row), nextOccurrence: next ? await this.occurrenceViewOf(db, row, next) : null };
+  }
+
+  /** A run as the API answers it: in its window's footprint regions, or a global window's in those of the holds in force on it. */
+  private async occurrenceViewOf(db: EntityManager, row: WindowRow, occurrence: OccurrenceRow): Promise<Occurrence> {
+    const holding = await readHoldingRegions(db, row.footprint_global ? [occurrence] : []);
+    return occurrenceView(occurrence, readerRegions(row, holding(occurrence)), this.localTimes);
   }
 
   /**
