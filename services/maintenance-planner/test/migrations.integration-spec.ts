@@ -16,9 +16,9 @@ import { PlannedZonesCanonical1767800000000 } from '../src/database/migrations/1
 import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migrations/1767950000000-hold-announcement-one-shape';
 import { PlannedLocalStart1768500000000 } from '../src/database/migrations/1768500000000-planned-local-start';
 import { HoldClearedReason1768600000000 } from '../src/database/migrations/1768600000000-hold-cleared-reason';
-import { OccurrenceScheduledByStart1768700000000 } from '../src/database/migrations/1768700000000-occurrence-scheduled-by-start';
+import { OccurrenceHoldableByTime1768700000000 } from '../src/database/migrations/1768700000000-occurrence-holdable-by-time';
 import { plannerService } from '../src/app.module';
-import { lockRunsBegun } from '../src/holds/hold-fanout.sql';
+import { fanOutHold, lockRunsBegun } from '../src/holds/hold-fanout.sql';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
 const SCHEMA = 'maintenance_planner';
@@ -632,7 +632,7 @@ describe('maintenance-planner migration: a hold keeps why its surge cleared', ()
   });
 });
 
-describe('maintenance-planner migration: scheduled runs indexed by their start', () => {
+describe('maintenance-planner migration: runs scheduled or in progress indexed by their time', () => {
   let database: TestDatabase;
   const NOW = new Date('2100-06-01T12:00:00Z');
   const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
@@ -642,15 +642,15 @@ describe('maintenance-planner migration: scheduled runs indexed by their start',
   const EVERYWHERE = '0190e0c8-0000-7000-8000-0000000000f4';
 
   beforeAll(async () => {
-    database = await createTestDatabase('planner-migration-scheduled-start');
+    database = await createTestDatabase('planner-migration-holdable-time');
   });
 
   afterAll(async () => {
     await database?.drop();
   });
 
-  it("indexes the scheduled runs' starts, the begun runs' lock takes the runs it took before, and going down drops the index", async () => {
-    const all = migrationsUpTo(OccurrenceScheduledByStart1768700000000, database.url);
+  it("indexes the runs a hold can hold by start and end, the begun runs' lock and the fan-out take the runs they took before, and going down drops the index", async () => {
+    const all = migrationsUpTo(OccurrenceHoldableByTime1768700000000, database.url);
     const before = dataSource(database.url, all.slice(0, -1));
     await before.initialize();
     await runMigrations(before, { info: () => undefined });
@@ -659,9 +659,11 @@ describe('maintenance-planner migration: scheduled runs indexed by their start',
     await after.initialize();
     const locker = after.createQueryRunner();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['OccurrenceScheduledByStart1768700000000']);
-      const index = `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'occurrence_scheduled_start'`;
-      expect(await after.query(index, [SCHEMA])).toEqual([{ indexdef: `CREATE INDEX occurrence_scheduled_start ON ${SCHEMA}.occurrence USING btree (starts_at) WHERE (status = 'scheduled'::text)` }]);
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['OccurrenceHoldableByTime1768700000000']);
+      const index = `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'occurrence_holdable_time'`;
+      expect(await after.query(index, [SCHEMA])).toEqual([
+        { indexdef: `CREATE INDEX occurrence_holdable_time ON ${SCHEMA}.occurrence USING btree (starts_at, ends_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'in-progress'::text]))` },
+      ]);
 
       for (const [id, global, region, policy] of [
         [HELD, false, 'IR', 'hold'],
@@ -676,7 +678,8 @@ describe('maintenance-planner migration: scheduled runs indexed by their start',
         );
       }
       // HELD's runs: 1 begun, 2 begun ten days ago and still going, 3 starting within the margin: locked. Not 4 started,
-      // 5 to come, 6 ended, nor 7 done a year ago. The others' begun runs: only the global window's is locked.
+      // 5 to come, 6 ended, 7 done a year ago, 8 started 400 days ago and never completed (the first run the index holds),
+      // 9 ending as the hold starts, nor 10 starting as it ends. The others' begun runs: only the global window's is locked.
       const runs: [string, number, number, number, string][] = [
         [HELD, 1, -10, 50, 'scheduled'],
         [HELD, 2, -60 * 24 * 10, 60 * 24, 'scheduled'],
@@ -685,6 +688,9 @@ describe('maintenance-planner migration: scheduled runs indexed by their start',
         [HELD, 5, 120, 180, 'scheduled'],
         [HELD, 6, -120, -60, 'scheduled'],
         [HELD, 7, -60 * 24 * 365, -60 * 24 * 365 + 60, 'completed'],
+        [HELD, 8, -60 * 24 * 400, -60 * 24 * 400 + 60, 'in-progress'],
+        [HELD, 9, -60, 0, 'scheduled'],
+        [HELD, 10, 60 * 24, 60 * 24 + 60, 'scheduled'],
         [FLAGGED, 1, -10, 50, 'scheduled'],
         [ELSEWHERE, 1, -10, 50, 'scheduled'],
         [EVERYWHERE, 1, -5, 55, 'scheduled'],
@@ -692,18 +698,42 @@ describe('maintenance-planner migration: scheduled runs indexed by their start',
       for (const [windowId, number, starts, ends, status] of runs) {
         await after.query('INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) VALUES ($1, $2, $3, $4, $5)', [windowId, number, at(starts), at(ends), status]);
       }
+      const request = { holdId: HOLD, regions: ['IR'], from: NOW, until: at(60 * 24), now: NOW };
 
       await locker.connect();
-      await locker.startTransaction();
-      await lockRunsBegun(locker, { holdId: HOLD, regions: ['IR'], from: NOW, until: at(60 * 24), now: NOW });
-      // What another transaction cannot lock for update is what the lock holds.
-      const free = (await after.query('SELECT window_id, number FROM occurrence ORDER BY window_id, number FOR UPDATE SKIP LOCKED')) as { window_id: string; number: number }[];
-      const locked = runs.map(([windowId, number]) => ({ window_id: windowId, number })).filter((run) => !free.some((row) => row.window_id === run.window_id && row.number === run.number));
-      expect(locked).toEqual([
+      const lockedBegun = async () => {
+        await locker.startTransaction();
+        await lockRunsBegun(locker, request);
+        // What another transaction cannot lock for update is what the lock holds.
+        const free = (await after.query('SELECT window_id, number FROM occurrence ORDER BY window_id, number FOR UPDATE SKIP LOCKED')) as { window_id: string; number: number }[];
+        await locker.rollbackTransaction();
+        return runs.map(([windowId, number]) => ({ window_id: windowId, number })).filter((run) => !free.some((row) => row.window_id === run.window_id && row.number === run.number));
+      };
+      const begun = [
         { window_id: HELD, number: 1 },
         { window_id: HELD, number: 2 },
         { window_id: HELD, number: 3 },
         { window_id: EVERYWHERE, number: 1 },
+      ];
+      expect(await lockedBegun()).toEqual(begun);
+      // Completed at last: the first run the index holds is HELD's second, which the lock reads from.
+      await after.query(`UPDATE occurrence SET status = 'completed' WHERE window_id = $1 AND number = 8`, [HELD]);
+      expect(await lockedBegun()).toEqual(begun);
+
+      await locker.startTransaction();
+      await locker.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at) VALUES ($1, '{IR}', 'Exams in IR', 'manual', 'holdable', $2, $2, $3)`, [
+        HOLD,
+        NOW,
+        request.until,
+      ]);
+      expect(await fanOutHold(locker, { ...request, fresh: true })).toEqual([
+        { window_id: HELD, number: 1, kind: 'held', in_progress: false },
+        { window_id: HELD, number: 2, kind: 'held', in_progress: false },
+        { window_id: HELD, number: 3, kind: 'held', in_progress: false },
+        { window_id: HELD, number: 4, kind: 'held', in_progress: true },
+        { window_id: HELD, number: 5, kind: 'held', in_progress: false },
+        { window_id: FLAGGED, number: 1, kind: 'notify-only', in_progress: false },
+        { window_id: EVERYWHERE, number: 1, kind: 'held', in_progress: false },
       ]);
       await locker.rollbackTransaction();
 
