@@ -8,7 +8,7 @@ import { keptSecret } from './system/kept-secret.mjs';
 import { readableLogLine } from './system/log-line.mjs';
 import { everyNewerSchema, NEWER_SCHEMA } from './system/schema-check.mjs';
 import { startBanner } from './system/start-banner.mjs';
-import { buildServices, ROOT, SERVICES, startService } from './system/system-runner.mjs';
+import { buildServices, linkEnvironment, ROOT, SERVICES, servicePorts, startService } from './system/system-runner.mjs';
 
 const log = (line) => process.stdout.write(`[holdfast] ${line}\n`);
 
@@ -52,9 +52,11 @@ async function up() {
   process.once('SIGINT', () => void stopAll('SIGINT'));
   process.once('SIGTERM', () => void stopAll('SIGTERM'));
 
+  const ports = servicePorts(process.env);
+  Object.assign(env, linkEnvironment(ports, process.env));
   try {
-    for (const { name, port: defaultPort } of SERVICES) {
-      const port = Number(process.env[`${envName(name)}_PORT`] ?? defaultPort);
+    for (const { name } of SERVICES) {
+      const port = ports[name];
       log(`${name}: starting on port ${port} (migrations run at start)`);
       const service = await startService({ name, port, env, onLine: (line) => process.stdout.write(`${readableLogLine(name, line)}\n`) });
       running.push(service);
@@ -117,10 +119,6 @@ function notifierSecretKey() {
   // A database an earlier npm start filled holds secrets sealed under the development key: the notifier seals them again under this one at start.
   if (made) log(`generated the notifier's sealing key into ${file} (NOTIFIER_SECRET_KEY is unset); secrets an earlier start sealed under the development key are sealed again under it when the notifier starts`);
   return value;
-}
-
-function envName(service) {
-  return service.toUpperCase().replace(/-/g, '_');
 }
 
 

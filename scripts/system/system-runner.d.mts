@@ -14,6 +14,10 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Each service's port under `npm start`: its `<SERVICE>_PORT` when set in `env`, else its default. */
+export function servicePorts(env: Record<string, string | undefined>): Record<string, number>;
+/** NOTIFIER_PLANNER_URL at the planner's port, unless `env` sets it. */
+export function linkEnvironment(ports: Record<string, number>, env: Record<string, string | undefined>): Record<string, string>;
 export function buildServices(options?: { log?: (line: string) => void }): void;
 export function mainOf(service: string): string;
 export { freePort } from './free-port.mjs';

@@ -17,6 +17,20 @@ export const SERVICES = [
   { name: 'notifier', port: 3003 },
 ];
 
+/** Each service's port under `npm start`: its `<SERVICE>_PORT` (MAINTENANCE_PLANNER_PORT...) when set, else its default. */
+export function servicePorts(env) {
+  return Object.fromEntries(SERVICES.map(({ name, port }) => [name, Number(env[`${name.toUpperCase().replace(/-/g, '_')}_PORT`] ?? port)]));
+}
+
+/**
+ * What the services are told of each other's addresses: the notifier's links to the planner's week page point at the port
+ * the planner runs on, unless NOTIFIER_PLANNER_URL says otherwise (its default, 3001, sent readers of a message to nothing
+ * when MAINTENANCE_PLANNER_PORT moved the planner).
+ */
+export function linkEnvironment(ports, env) {
+  return env.NOTIFIER_PLANNER_URL ? {} : { NOTIFIER_PLANNER_URL: `http://127.0.0.1:${ports['maintenance-planner']}` };
+}
+
 // Every library but the test environment ships with the services.
 const BUILT_LIBRARIES = readdirSync(join(ROOT, 'libs')).filter((name) => name !== 'testing').map((name) => `libs/${name}`);
 const NOT_SHIPPED = '**/*.spec.ts,**/*.integration-spec.ts,**/*.fixture.ts,**/src/testing/**,**/test/**';
