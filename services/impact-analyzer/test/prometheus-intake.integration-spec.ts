@@ -1,6 +1,7 @@
 import { MessagingRuntime } from '@holdfast/messaging';
 import { expectEventually, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { PrometheusPollerService } from '../src/prometheus/prometheus-poller.service';
 import { startExporter, startPrometheus, type RunningProcess, type TestExporter } from './support/monitoring-stack';
@@ -112,6 +113,44 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
       );
     } finally {
       await misspelt.close();
+    }
+  });
+
+  it('says which labels the series carry when none has the region label, and which values name no region, each once rather than at every poll', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn');
+    // PROMETHEUS_REGION_LABEL left at its default, region, which the exporter's series do not carry.
+    const unlabelled = await startServiceUnderTest(analyzerService, {
+      environment: {
+        PROMETHEUS_URL: prometheus.url,
+        PROMETHEUS_QUERIES: JSON.stringify([
+          { metric: 'requests_by_country', query: 'sum by (country) (edge_requests_per_second)' },
+          { metric: 'requests_by_region', query: 'sum by (region) (label_replace(edge_requests_per_second{country!=""}, "region", "$1", "country", "(.*)"))' },
+        ]),
+        PROMETHEUS_INTERVAL_SECONDS: '0.5',
+      },
+    });
+    try {
+      const outcome = async (metric: string, outcome: string) =>
+        Number((await (await unlabelled.fetch('/metrics')).text()).match(new RegExp(`holdfast_analyzer_prometheus_series_total\\{[^}]*metric="${metric}"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`))?.[1] ?? 0);
+      // Four polls at least, each of them counted.
+      await expectEventually(async () => expect(await outcome('requests_by_country', 'no-region-label')).toBeGreaterThanOrEqual(16), { timeoutMs: 30_000, intervalMs: 250 });
+      expect(await outcome('requests_by_region', 'unknown-region')).toBeGreaterThanOrEqual(3);
+      const said = warned.mock.calls.map(([, message]) => String(message)).filter((message) => message.startsWith('Prometheus query for requests_by_'));
+      expect(said).toHaveLength(2);
+      expect(said).toEqual(
+        expect.arrayContaining([
+          // IR, np and ZZ, and the exporter's series with no country summed into one with no label at all.
+          expect.stringContaining(
+            "Prometheus query for requests_by_country answered no series with the region label, so none was sampled: its 4 series carry country but no region: set PROMETHEUS_REGION_LABEL=country or add region to the query's by()",
+          ),
+          expect.stringContaining(
+            'Prometheus query for requests_by_region answered 1 series whose region is no region Holdfast knows (ZZ), so it was not sampled: make the label an ISO 3166-1 alpha-2 code (GB) or a custom region declared in HOLDFAST_CUSTOM_REGIONS',
+          ),
+        ]),
+      );
+    } finally {
+      warned.mockRestore();
+      await unlabelled.close();
     }
   });
 

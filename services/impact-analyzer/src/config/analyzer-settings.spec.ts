@@ -47,12 +47,18 @@ describe('analyzer settings', () => {
       /\n {2}ALERT_SENDERS \(JSON holding credentials, not shown\): alertmanager\.bearer: a bearer token needs at least 16 characters\n/,
     );
     expect(() => parse({ ALERT_REGION_LABELS: ' , ' })).toThrow(/name at least one label/);
+    // A doubled or trailing comma looked for a label with no name, which no alert carries, without a word.
+    expect(() => parse({ ALERT_REGION_LABELS: 'region,,country' })).toThrow(/\n {2}ALERT_REGION_LABELS="region,,country": label 2 has no name: separate the label names with single commas, such as region,country\n/);
+    expect(() => parse({ ALERT_REGION_LABELS: 'region, ' })).toThrow(/\n {2}ALERT_REGION_LABELS="region, ": label 2 has no name/);
     // host:port alone parses as a URL whose scheme is the host: it failed at the first poll, after the service started.
     expect(() => parse({ PROMETHEUS_URL: 'prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL="prometheus:9090": must be an http:\/\/ or https:\/\/ URL such as http:\/\/prometheus:9090\n/);
     // Basic auth rides in the URL: its password is never said.
     expect(() => parse({ PROMETHEUS_URL: 'ops:hunter2@prometheus:9090' })).toThrow(/\n {2}PROMETHEUS_URL="ops:\*\*\*@prometheus:9090": must be an http/);
-    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"eu-west":{}}}' })).toThrow(
-      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names UK, eu-west, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK)',
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"UK":{"sensitivity":2},"IR":{},"Eu_West":{}}}' })).toThrow(
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION (JSON): regions names UK, Eu_West, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK)',
+    );
+    expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{},"eu-west":{}}}' })).toThrow(
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names eu-west, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS',
     );
     const withCustom = parse({ HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]), ANALYZER_DETECTION: '{"regions":{"eu-west":{"sensitivity":2}}}' });
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
@@ -103,7 +109,7 @@ describe('analyzer settings', () => {
     expect(policyOf(settings, 'IR')).toMatchObject({ sensitivity: 2, onSignalLoss: 'hold' });
     expect(thresholdsFor(detectionConfigOf(settings), 'IR').spikeScore).toBe(DEFAULT_SURGE_THRESHOLDS.spikeScore / 2);
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{"sensitivity":2},"NP":{},"ir":{"sensitivity":3}}}' })).toThrow(
-      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names IR and ir, which are the same region IR: keep one',
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION (JSON): regions names IR and ir, which are the same region IR: keep one',
     );
   });
 
@@ -120,7 +126,7 @@ describe('analyzer settings', () => {
       { metric: 'requests_per_second', query: 'sum by (region) (rate(b[5m]))' },
     ];
     expect(() => parse({ PROMETHEUS_QUERIES: JSON.stringify(queries) })).toThrow(
-      'impact-analyzer: invalid configuration:\n  PROMETHEUS_QUERIES: 0 and 2 have the same metric requests_per_second ("sum by (region) (rate(a[5m]))", "sum by (region) (rate(b[5m]))"): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric',
+      'impact-analyzer: invalid configuration:\n  PROMETHEUS_QUERIES (JSON): 0 and 2 have the same metric requests_per_second ("sum by (region) (rate(a[5m]))", "sum by (region) (rate(b[5m]))"): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric',
     );
     expect(parse({ PROMETHEUS_QUERIES: JSON.stringify(queries.slice(0, 2)) }).prometheus.queries).toHaveLength(2);
   });
@@ -128,9 +134,9 @@ describe('analyzer settings', () => {
   it('refuses at boot a warm-up ceiling below minimumVolume, which would start surges minimumVolume refuses, naming the region and where each field was set', () => {
     const detection = (value: unknown) => ({ ANALYZER_DETECTION: JSON.stringify(value) });
     expect(() => parse(detection({ defaults: { minimumVolume: 100 }, regions: { ir: { warmupCeiling: 50 } } }))).toThrow(
-      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions.ir.warmupCeiling 50 is below defaults.minimumVolume 100 for regions.ir: a warm-up surge would start where minimumVolume allows none; set warmupCeiling to 100 or more, or lower minimumVolume',
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION (JSON): regions.ir.warmupCeiling 50 is below defaults.minimumVolume 100 for regions.ir: a warm-up surge would start where minimumVolume allows none; set warmupCeiling to 100 or more, or lower minimumVolume',
     );
-    expect(() => parse(detection({ defaults: { warmupCeiling: 50, minimumVolume: 80 } }))).toThrow(/\n {2}ANALYZER_DETECTION: defaults\.warmupCeiling 50 is below defaults\.minimumVolume 80: /);
+    expect(() => parse(detection({ defaults: { warmupCeiling: 50, minimumVolume: 80 } }))).toThrow(/\n {2}ANALYZER_DETECTION \(JSON\): defaults\.warmupCeiling 50 is below defaults\.minimumVolume 80: /);
     expect(() => parse(detection({ defaults: { warmupCeiling: 50 }, regions: { NP: { minimumVolume: 60 } } }))).toThrow(/defaults\.warmupCeiling 50 is below regions\.NP\.minimumVolume 60 for regions\.NP/);
     // At or above it, or no ceiling, is taken; so is a region that lifts the defaults' ceiling past its own volume.
     const settings = parse(detection({ defaults: { warmupCeiling: 100, minimumVolume: 100 }, regions: { IR: { minimumVolume: 500, warmupCeiling: 800 }, NP: { warmupCeiling: null, minimumVolume: 1_000 } } }));
@@ -138,15 +144,54 @@ describe('analyzer settings', () => {
     expect(policyOf(settings, 'NP')).toMatchObject({ warmupCeiling: null, minimumVolume: 1_000 });
   });
 
-  it('says every check between its variables in one block, with a variable that reads as a slip of one', () => {
-    const queries = [
-      { metric: 'requests_per_second', query: 'sum by (region) (rate(a[5m]))' },
-      { metric: 'requests_per_second', query: 'sum by (region) (rate(b[5m]))' },
-    ];
-    const environment = { ANALYZER_DETECTION: JSON.stringify({ regions: { UK: {}, ir: { warmupCeiling: 50, minimumVolume: 100 } } }), PROMETHEUS_QUERIES: JSON.stringify(queries), SAMPLE_BACH_MAX: '10' };
+  it('says the check between its variables in one block with a variable that reads as a slip of one', () => {
+    const environment = { ANALYZER_DETECTION: JSON.stringify({ regions: { 'eu-west': {}, ir: { warmupCeiling: 100, minimumVolume: 100 } } }), SAMPLE_BACH_MAX: '10' };
     expect(() => parse(environment)).toThrow(
-      /^impact-analyzer: invalid configuration:\n {2}ANALYZER_DETECTION: regions names UK, which the region catalog does not know: [^\n]+\n {2}ANALYZER_DETECTION: regions\.ir\.warmupCeiling 50 is below regions\.ir\.minimumVolume 100 [^\n]+\n {2}PROMETHEUS_QUERIES: 0 and 1 have the same metric requests_per_second [^\n]+\n {2}SAMPLE_BACH_MAX is not a variable impact-analyzer reads, so it is ignored; did you mean SAMPLE_BATCH_MAX\?\nFix the variables above/,
+      /^impact-analyzer: invalid configuration:\n {2}ANALYZER_DETECTION: regions names eu-west, which the region catalog does not know: [^\n]+\n {2}SAMPLE_BACH_MAX is not a variable impact-analyzer reads, so it is ignored; did you mean SAMPLE_BATCH_MAX\?\nFix the variables above/,
     );
+  });
+
+  it("names in a first start's list, with the other variables' refusals, what a JSON variable's values conflict in: the checks that read no other variable", () => {
+    const refusal = (environment: NodeJS.ProcessEnv) => {
+      try {
+        parse(environment);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('the environment was accepted');
+    };
+    const queries = [
+      { metric: 'rps', query: 'sum by (region) (rate(a[5m]))' },
+      { metric: 'rps', query: 'sum by (region) (rate(b[5m]))' },
+    ];
+    const detection = { defaults: { minimumVolume: 100 }, regions: { UK: {}, IR: { warmupCeiling: 50 }, ir: {}, 'eu-west': {} } };
+    const lines = refusal({
+      ALERT_SENDERS: '{"alertmanager":{"bearer":"short"}}',
+      PROMETHEUS_URL: 'prometheus:9090',
+      PROMETHEUS_INTERVAL_SECONDS: 'often',
+      PROMETHEUS_QUERIES: JSON.stringify(queries),
+      ANALYZER_DETECTION: JSON.stringify(detection),
+    }).split('\n');
+    expect(lines.filter((line) => /^ {2}[A-Z]/.test(line)).map((line) => line.trim().split(/[ =:]/)[0])).toEqual([
+      'ANALYZER_DETECTION',
+      'ANALYZER_DETECTION',
+      'ANALYZER_DETECTION',
+      'ALERT_SENDERS',
+      'PROMETHEUS_URL',
+      'PROMETHEUS_QUERIES',
+      'PROMETHEUS_INTERVAL_SECONDS',
+    ]);
+    expect(lines).toContain(
+      '  PROMETHEUS_QUERIES (JSON): 0 and 1 have the same metric rps ("sum by (region) (rate(a[5m]))", "sum by (region) (rate(b[5m]))"): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric',
+    );
+    // UK and ir are wrong whatever HOLDFAST_CUSTOM_REGIONS declares (a custom region's code is lower case and 3 characters or more).
+    expect(lines).toContain(
+      '  ANALYZER_DETECTION (JSON): regions names UK, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them)',
+    );
+    expect(lines).toContain('  ANALYZER_DETECTION (JSON): regions names IR and ir, which are the same region IR: keep one');
+    expect(lines.join('\n')).toContain('  ANALYZER_DETECTION (JSON): regions.IR.warmupCeiling 50 is below defaults.minimumVolume 100 for regions.IR: ');
+    // Whether eu-west is a region depends on HOLDFAST_CUSTOM_REGIONS: said once every variable reads well.
+    expect(lines.join('\n')).not.toContain('eu-west');
   });
 
   it('refuses a sample publish timeout too short to reach the broker at all', () => {

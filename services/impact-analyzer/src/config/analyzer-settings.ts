@@ -1,6 +1,6 @@
 import { TrafficSampleSchema } from '@holdfast/contracts';
 import { decimalVariable, invalidConfiguration, unquotedVariables } from '@holdfast/observability';
-import { CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
+import { CustomRegionSchema, CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
 import { requestErrorMap } from '@holdfast/service-kit';
 import leven from 'leven';
 import { z } from 'zod';
@@ -51,6 +51,7 @@ const DetectionSettingsSchema = z.strictObject({
   defaults: RegionPolicySchema.partial().default({}),
   regions: z.record(z.string(), RegionPolicySchema.partial()).default({}),
 });
+type DetectionSettings = z.infer<typeof DetectionSettingsSchema>;
 
 /** A credential an alert sender presents: Alertmanager's and Grafana's webhooks both support either. */
 const SenderCredentialSchema = z.union([
@@ -126,9 +127,15 @@ function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
 
 /**
  * A JSON environment variable parsed by a schema. A refusal never quotes its whole text, only the value
- * at the field it names, and not that when the variable holds `credentials`.
+ * at the field it names, and not that when the variable holds `credentials`. What its values
+ * `conflicts` in (a check that reads no other variable) is refused here, in one list with every other
+ * variable's refusals: checked after all of them read well, it waited for a later start.
  */
-const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string, { credentials = false } = {}) =>
+const jsonVariable = <S extends z.ZodType>(
+  schema: S,
+  fallback: string,
+  { credentials = false, conflicts }: { credentials?: boolean; conflicts?: (value: z.infer<S>) => string[] } = {},
+) =>
   z
     .string()
     .default(fallback)
@@ -145,19 +152,30 @@ const jsonVariable = <S extends z.ZodType>(schema: S, fallback: string, { creden
         context.addIssue({ code: 'custom', message: problemsOf(schema, raw, parsed.error.issues, credentials) });
         return z.NEVER;
       }
-      return parsed.data as z.infer<S>;
+      const problems = conflicts?.(parsed.data as z.infer<S>) ?? [];
+      for (const message of problems) context.addIssue({ code: 'custom', message });
+      return problems.length > 0 ? z.NEVER : (parsed.data as z.infer<S>);
     })
     .register(unquotedVariables, { instead: credentials ? 'JSON holding credentials, not shown' : 'JSON' });
 
 const labelList = z
   .string()
-  .transform((text) => text.split(',').map((label) => label.trim()).filter(Boolean))
+  .transform((text, context) => {
+    const labels = text.split(',').map((label) => label.trim());
+    // A doubled or trailing comma names a label no alert carries: most likely a slip, said at boot rather than looked for.
+    const unnamed = labels.indexOf('');
+    if (unnamed >= 0 && labels.some(Boolean)) {
+      context.addIssue({ code: 'custom', message: `label ${unnamed + 1} has no name: separate the label names with single commas, such as region,country` });
+      return z.NEVER;
+    }
+    return labels.filter(Boolean);
+  })
   .pipe(z.array(z.string()).min(1, 'name at least one label'));
 
 /** The analyzer's own variables, each with its documented default (README.md, Configuration). */
 export const analyzerEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
-  ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}'),
+  ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}', { conflicts: detectionConflicts }),
   SAMPLE_BATCH_MAX: decimalVariable({ whole: true, unit: 'samples', min: 1, max: 5_000 }).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
   SAMPLE_MAX_AHEAD_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 0 }).default(300),
@@ -183,7 +201,7 @@ export const analyzerEnvironment = {
   BASELINE_CHANGE_RATIO: decimalVariable({ above: 0 }).default(0.1),
   // z.url() alone takes prometheus:9090 (its scheme read as "prometheus:"), which failed at the first poll instead.
   PROMETHEUS_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL such as http://prometheus:9090' }).optional(),
-  PROMETHEUS_QUERIES: jsonVariable(z.array(PrometheusQuerySchema), '[]'),
+  PROMETHEUS_QUERIES: jsonVariable(z.array(PrometheusQuerySchema), '[]', { conflicts: queriesSharingAMetric }),
   PROMETHEUS_REGION_LABEL: z.string().min(1).default('region'),
   PROMETHEUS_INTERVAL_SECONDS: decimalVariable({ unit: 'seconds', above: 0 }).default(15),
 };
@@ -207,31 +225,13 @@ export interface AnalyzerSettings {
 }
 
 export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnvironment>>): AnalyzerSettings {
-  // Said together, as the variables' own refusals are: one start names every fix.
-  const problems: string[] = [];
-  // A region the catalog does not know (UK for GB, a custom region not declared) would be configured for nothing, without a word.
+  // The one check between variables, so made once every variable reads well: whether a custom region's code names one depends on HOLDFAST_CUSTOM_REGIONS.
   const catalog = new RegionCatalog(env.HOLDFAST_CUSTOM_REGIONS);
-  const unknown = Object.keys(env.ANALYZER_DETECTION.regions).filter((code) => !catalog.find(code));
-  if (unknown.length > 0) {
-    problems.push(
-      `ANALYZER_DETECTION: regions names ${unknown.join(', ')}, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them)`,
-    );
-  }
+  const undeclared = Object.keys(env.ANALYZER_DETECTION.regions).filter((key) => !catalog.find(key));
+  if (undeclared.length > 0) throw invalidConfiguration('impact-analyzer', [`ANALYZER_DETECTION: ${unknownRegions(undeclared)}`]);
   // Keyed as the catalog spells a region, since every lookup asks for that code: 'ir' configures IR.
-  // Two keys of one region would leave one of them unused without a word.
-  const keysOf = new Map<string, string[]>();
-  for (const key of Object.keys(env.ANALYZER_DETECTION.regions).filter((code) => !unknown.includes(code))) {
-    const { code } = catalog.find(key)!;
-    keysOf.set(code, [...(keysOf.get(code) ?? []), key]);
-  }
-  const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
-  if (repeated.length > 0) problems.push(`ANALYZER_DETECTION: regions names ${repeated.join('; ')}: keep one`);
-  const regions = Object.fromEntries([...keysOf].map(([code, [key]]) => [code, env.ANALYZER_DETECTION.regions[key]]));
+  const regions = Object.fromEntries(Object.entries(env.ANALYZER_DETECTION.regions).map(([key, own]) => [catalog.find(key)!.code, own]));
   const defaults = { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults };
-  const ceilingsBelowVolume = ceilingsBelowMinimumVolume(env.ANALYZER_DETECTION.defaults, defaults, [...keysOf].map(([, [key]]) => [key, env.ANALYZER_DETECTION.regions[key]]));
-  problems.push(...ceilingsBelowVolume.map((problem) => `ANALYZER_DETECTION: ${problem}`));
-  problems.push(...queriesSharingAMetric(env.PROMETHEUS_QUERIES).map((problem) => `PROMETHEUS_QUERIES: ${problem}`));
-  if (problems.length > 0) throw invalidConfiguration('impact-analyzer', problems);
   return {
     customRegions: env.HOLDFAST_CUSTOM_REGIONS,
     detection: { defaults, regions },
@@ -254,6 +254,33 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
       intervalMs: env.PROMETHEUS_INTERVAL_SECONDS * 1000,
     },
   };
+}
+
+/**
+ * What ANALYZER_DETECTION contradicts itself in, told without HOLDFAST_CUSTOM_REGIONS: a key no region
+ * can have (UK for GB; a custom region's code is lower case, 3 characters or more), two keys of one
+ * country, a warm-up ceiling below minimumVolume.
+ */
+function detectionConflicts({ defaults, regions }: DetectionSettings): string[] {
+  const countries = new RegionCatalog();
+  const problems: string[] = [];
+  const noRegion = Object.keys(regions).filter((key) => !countries.find(key) && !CustomRegionSchema.shape.code.safeParse(key).success);
+  if (noRegion.length > 0) problems.push(unknownRegions(noRegion));
+  // A country is found in any case ('ir' is IR): two keys of one would leave one of them unused without a word.
+  const keysOf = new Map<string, string[]>();
+  for (const key of Object.keys(regions)) {
+    const country = countries.find(key);
+    if (country) keysOf.set(country.code, [...(keysOf.get(country.code) ?? []), key]);
+  }
+  const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
+  if (repeated.length > 0) problems.push(`regions names ${repeated.join('; ')}: keep one`);
+  problems.push(...ceilingsBelowMinimumVolume(defaults, { ...DEFAULT_REGION_POLICY, ...defaults }, Object.entries(regions)));
+  return problems;
+}
+
+/** Region keys the catalog does not know would be configured for nothing, without a word. */
+function unknownRegions(keys: readonly string[]): string {
+  return `regions names ${keys.join(', ')}, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them)`;
 }
 
 /**

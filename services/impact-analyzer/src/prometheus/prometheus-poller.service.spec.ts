@@ -16,6 +16,8 @@ describe('PrometheusPollerService', () => {
   let url: string;
   /** Queries the stand-in answers with no series, as Prometheus answers a misspelt metric name. */
   const matchingNothing = new Set<string>();
+  /** Queries the stand-in answers with these series' labels, each valued 42. */
+  const answering = new Map<string, Record<string, string>[]>();
 
   beforeAll(async () => {
     // Answers any instant query as Prometheus does: the value stamped with the `time` asked for; a
@@ -36,6 +38,8 @@ describe('PrometheusPollerService', () => {
       if (query.startsWith('hanging')) return;
       response.setHeader('content-type', 'application/json');
       if (matchingNothing.has(query)) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+      const series = answering.get(query);
+      if (series) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: series.map((metric) => ({ metric, value: [time, '42'] })) } }));
       if (query.startsWith('ratio')) {
         // A ratio of rates answers NaN where both are zero and ±Inf where only the divisor is; JP's is negative.
         const values = { IR: '42', DE: 'NaN', FR: 'NaN', US: '+Inf', GB: '-Inf', JP: '-3' };
@@ -57,10 +61,10 @@ describe('PrometheusPollerService', () => {
   afterEach(() => vi.restoreAllMocks());
 
   /** A replica's poller on its own clock, what it published, and its metrics. */
-  const replica = (now: string, options: { base?: string; query?: string } = {}) => {
+  const replica = (now: string, options: { base?: string; query?: string; regionLabel?: string } = {}) => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
     const queries = [{ metric: 'requests_per_second', query: options.query ?? 'sum by (country) (rate(edge_requests_total[1m]))' }];
-    const settings = { prometheus: { url: options.base ?? url, queries, regionLabel: 'country', intervalMs: 30_000 } };
+    const settings = { prometheus: { url: options.base ?? url, queries, regionLabel: options.regionLabel ?? 'country', intervalMs: 30_000 } };
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
     const metrics = new MetricsRegistry('impact-analyzer', false);
     const poller = new PrometheusPollerService(
@@ -148,6 +152,83 @@ describe('PrometheusPollerService', () => {
       expect(await outcomes()).toEqual(expect.arrayContaining([['requests_per_second', 'empty', 3], ['requests_per_second', 'sampled', 1]]));
     } finally {
       matchingNothing.delete(misspelt);
+    }
+  });
+
+  it('warns once, not at every poll, when no series carries the region label, naming the labels they carry and the one that names regions; again after they carried it', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const said = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const query = 'sum by (country, instance, job) (http_requests_per_second)';
+    const byCountry = ['IR', 'DE', 'FR'].map((country, index) => ({ country, instance: `edge-${index}:9100`, job: 'edge' }));
+    answering.set(query, byCountry);
+    try {
+      const { poller, metrics } = replica('2026-06-14T21:00:04Z', { query, regionLabel: 'region' });
+      expect(await poller.pollOnce()).toBe(0);
+      expect(await poller.pollOnce()).toBe(0);
+      const outcomes = (await metrics.registry.getSingleMetric('holdfast_analyzer_prometheus_series_total')!.get()).values.map(({ labels, value }) => [labels.outcome, value]);
+      expect(outcomes).toEqual([['no-region-label', 6]]);
+      expect(warned).toHaveBeenCalledTimes(1);
+      const [fields, message] = warned.mock.calls[0] as [object, string];
+      expect(fields).toMatchObject({ metric: 'requests_per_second', query, regionLabel: 'region', series: 3, labels: ['country', 'instance', 'job'] });
+      expect(message).toMatch(
+        /^Prometheus query for requests_per_second answered no series with the region label, so none was sampled: its 3 series carry country, instance, job but no region: set PROMETHEUS_REGION_LABEL=country or add region to the query's by\(\) \(logged every 300 s while it fails\)$/,
+      );
+
+      // Labelled at Prometheus's end: said once, and a later run without the label is warned of again.
+      answering.set(query, byCountry.map(({ country, ...rest }) => ({ region: country, ...rest })));
+      expect(await poller.pollOnce()).toBe(3);
+      expect(said.mock.calls.map(([, message]) => message)).toEqual(['Prometheus query for requests_per_second answers its series with the region label region again']);
+      answering.set(query, byCountry);
+      expect(await poller.pollOnce()).toBe(0);
+      expect(warned).toHaveBeenCalledTimes(2);
+    } finally {
+      answering.delete(query);
+    }
+  });
+
+  it('suggests no label when none of those the series carry names regions, and says how many of them lack it when only some do', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const unlabelled = 'sum by (instance, job) (http_requests_per_second)';
+    const some = 'sum by (country) (http_requests_per_second)';
+    answering.set(unlabelled, [{ instance: 'edge-1:9100', job: 'edge' }, { instance: 'edge-2:9100', job: 'edge' }]);
+    // Series with no country summed by it make one series with no label at all.
+    answering.set(some, [{ country: 'IR' }, {}, { country: 'NP' }]);
+    try {
+      expect(await replica('2026-06-14T21:00:04Z', { query: unlabelled }).poller.pollOnce()).toBe(0);
+      expect(await replica('2026-06-14T21:00:04Z', { query: some }).poller.pollOnce()).toBe(2);
+      const messages = warned.mock.calls.map(([, message]) => String(message));
+      expect(messages[0]).toContain(
+        "answered no series with the region label, so none was sampled: its 2 series carry instance, job but no country: add country to the query's by(), or set PROMETHEUS_REGION_LABEL to the label that names the region",
+      );
+      expect(messages[1]).toContain(
+        'answered 1 of its 3 series without the region label, so it was not sampled: it carries no label at all: give every series a country (label_replace in the query) or leave those without one out ({country!=""})',
+      );
+      expect(messages).toHaveLength(2);
+    } finally {
+      answering.delete(unlabelled);
+      answering.delete(some);
+    }
+  });
+
+  it('names the region label values that are no region, the first few with how many, and what to do, once rather than at every poll', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const query = 'sum by (country) (http_requests_per_second)';
+    const unknown = ['XX', 'EU', 'Europe', 'global', 'ZZ', 'unknown', 'A1'];
+    answering.set(query, [{ country: 'IR' }, ...unknown.map((country) => ({ country }))]);
+    try {
+      const { poller, metrics } = replica('2026-06-14T21:00:04Z', { query });
+      expect(await poller.pollOnce()).toBe(1);
+      expect(await poller.pollOnce()).toBe(1);
+      const outcomes = (await metrics.registry.getSingleMetric('holdfast_analyzer_prometheus_series_total')!.get()).values.map(({ labels, value }) => [labels.outcome, value]);
+      expect(outcomes).toEqual(expect.arrayContaining([['sampled', 2], ['unknown-region', 14]]));
+      expect(warned).toHaveBeenCalledTimes(1);
+      const [fields, message] = warned.mock.calls[0] as [object, string];
+      expect(fields).toMatchObject({ metric: 'requests_per_second', query, regionLabel: 'country', unknown: ['XX', 'EU', 'Europe', 'global', 'ZZ'], unknownCount: 7 });
+      expect(message).toMatch(
+        /^Prometheus query for requests_per_second answered 7 series whose country is no region Holdfast knows \(XX, EU, Europe, global, ZZ and 2 more\), so they were not sampled: make the label an ISO 3166-1 alpha-2 code \(GB\) or a custom region declared in HOLDFAST_CUSTOM_REGIONS, or map its values to those with label_replace in the query/,
+      );
+    } finally {
+      answering.delete(query);
     }
   });
 

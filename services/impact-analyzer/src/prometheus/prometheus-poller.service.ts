@@ -18,6 +18,10 @@ const QueryResponseSchema = z.object({
 });
 
 const QUERY_TIMEOUT_MS = 5_000;
+// Series without a region, or with one Holdfast does not know, stay so until someone changes the query or its labels: said every few minutes, not every 30 s.
+const REGION_MISTAKE_LOG_EVERY_MS = 5 * 60_000;
+// Label values a warning names: enough to see the pattern (country names, lower-case codes), not a page of them.
+const UNKNOWN_VALUES_NAMED = 5;
 
 /**
  * Prometheus as a sample source: each configured PromQL query is evaluated every interval, at the
@@ -38,6 +42,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private readonly queryFailures = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly severalPerRegion = new Map<PrometheusQuery, RepeatedFailure>();
   private readonly unusableValues = new Map<PrometheusQuery, RepeatedFailure>();
+  private readonly withoutRegionLabel = new Map<PrometheusQuery, RepeatedFailure>();
+  private readonly unknownRegions = new Map<PrometheusQuery, RepeatedFailure>();
   /** The queries whose last answer held no series: said once when it starts, since a misspelt name stays misspelt. */
   private readonly answeringNothing = new Set<PrometheusQuery>();
   private readonly publishFailures = new RepeatedFailure();
@@ -62,6 +68,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       this.queryFailures.set(query, new RepeatedFailure());
       this.severalPerRegion.set(query, new RepeatedFailure());
       this.unusableValues.set(query, new RepeatedFailure());
+      this.withoutRegionLabel.set(query, new RepeatedFailure(REGION_MISTAKE_LOG_EVERY_MS));
+      this.unknownRegions.set(query, new RepeatedFailure(REGION_MISTAKE_LOG_EVERY_MS));
     }
   }
 
@@ -133,6 +141,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       const code = series.metric[regionLabel];
       return { series, code, region: code === undefined ? undefined : this.catalog.find(code) };
     });
+    this.reportWithoutRegionLabel(query, answered.filter(({ code }) => code === undefined).map(({ series }) => series.metric), answered.length);
+    this.reportUnknownRegions(query, answered.flatMap(({ code, region }) => (code !== undefined && !region ? [code] : [])));
     const seriesOf = new Map<string, number>();
     for (const { region } of answered) if (region) seriesOf.set(region.code, (seriesOf.get(region.code) ?? 0) + 1);
     // The regions whose value cannot be a sample, by what Prometheus wrote, for one line a poll however many series.
@@ -180,6 +190,74 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
       );
     }
     return false;
+  }
+
+  /**
+   * Series without the region label are counted no-region-label and never sampled: with the wrong
+   * PROMETHEUS_REGION_LABEL that is every series, and its regions go unwatched. Said with the labels
+   * they do carry, and the one whose values are region codes when one is.
+   */
+  private reportWithoutRegionLabel(query: PrometheusQuery, unlabelled: Record<string, string>[], answered: number): void {
+    const { regionLabel } = this.config.settings.prometheus;
+    const failure = this.withoutRegionLabel.get(query)!;
+    if (unlabelled.length === 0) {
+      failure.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, `Prometheus query for ${query.metric} answers its series with the region label ${regionLabel} again`);
+      return;
+    }
+    // __name__ is the metric's own name (a query that aggregates nothing keeps it): it never names a region.
+    const labels = [...new Set(unlabelled.flatMap((series) => Object.keys(series)))].filter((label) => label !== '__name__').sort();
+    const one = unlabelled.length === 1;
+    const carried = labels.length === 0 ? `${one ? 'carries' : 'carry'} no label at all` : `${one ? 'carries' : 'carry'} ${labels.join(', ')} but no ${regionLabel}`;
+    const fields = { metric: query.metric, query: query.query, regionLabel, series: answered, unlabelled: unlabelled.length, labels };
+    if (unlabelled.length < answered) {
+      failure.log(
+        this.logger,
+        'warn',
+        fields,
+        `Prometheus query for ${query.metric} answered ${unlabelled.length} of its ${answered} series without the region label, so ${one ? 'it was' : 'they were'} not sampled: ${one ? 'it' : 'they'} ${carried}: give every series a ${regionLabel} (label_replace in the query) or leave those without one out ({${regionLabel}!=""})`,
+      );
+      return;
+    }
+    const naming = this.labelNamingRegions(unlabelled, labels);
+    const advice = naming
+      ? `set PROMETHEUS_REGION_LABEL=${naming} or add ${regionLabel} to the query's by()`
+      : `add ${regionLabel} to the query's by(), or set PROMETHEUS_REGION_LABEL to the label that names the region`;
+    failure.log(
+      this.logger,
+      'warn',
+      fields,
+      `Prometheus query for ${query.metric} answered no series with the region label, so none was sampled: ${one ? 'its one series' : `its ${answered} series`} ${carried}: ${advice}`,
+    );
+  }
+
+  /** The label most of whose values are regions the catalog knows, if one is: the region label the query's series carry instead. */
+  private labelNamingRegions(series: Record<string, string>[], labels: string[]): string | undefined {
+    const scored = labels.map((label) => {
+      const values = series.flatMap((labelled) => (labelled[label] === undefined ? [] : [labelled[label]]));
+      return { label, regions: values.filter((value) => this.catalog.find(value)).length, values: values.length };
+    });
+    const [best] = scored.filter(({ regions, values }) => regions > 0 && regions * 2 >= values).sort((one, other) => other.regions - one.regions);
+    return best?.label;
+  }
+
+  /** Series whose region label names no region are counted unknown-region and never sampled: said with the values, the first few, and how to map them. */
+  private reportUnknownRegions(query: PrometheusQuery, codes: string[]): void {
+    const { regionLabel } = this.config.settings.prometheus;
+    const failure = this.unknownRegions.get(query)!;
+    if (codes.length === 0) {
+      failure.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, `Prometheus query for ${query.metric} answers only regions Holdfast knows again`);
+      return;
+    }
+    const values = [...new Set(codes)];
+    const named = values.slice(0, UNKNOWN_VALUES_NAMED);
+    const more = values.length - named.length;
+    const one = codes.length === 1;
+    failure.log(
+      this.logger,
+      'warn',
+      { metric: query.metric, query: query.query, regionLabel, unknown: named, unknownCount: values.length },
+      `Prometheus query for ${query.metric} answered ${codes.length} series whose ${regionLabel} is no region Holdfast knows (${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}), so ${one ? 'it was' : 'they were'} not sampled: make the label an ISO 3166-1 alpha-2 code (GB) or a custom region declared in HOLDFAST_CUSTOM_REGIONS, or map its values to those with label_replace in the query`,
+    );
   }
 
   /**
