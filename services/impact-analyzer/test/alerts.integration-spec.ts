@@ -119,7 +119,10 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
 
   it('starts no surge from a firing that arrives after its own resolved (an HA peer, a retry), but does from a later one', async () => {
     const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
-    expect(await action(await post('alertmanager', alertmanagerPayload('resolved', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'nothing-active' }));
+    // It ended before the alert fired again at 21:30, as Alertmanager's notifications of one alert always do.
+    const resolved = alertmanagerPayload('resolved', { region: 'KE' });
+    resolved.alerts[0].endsAt = '2026-06-14T21:10:00Z';
+    expect(await action(await post('alertmanager', resolved, bearer))).toEqual(expect.objectContaining({ action: 'nothing-active' }));
     expect(await action(await post('alertmanager', alertmanagerPayload('firing', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'already-resolved', surgeId: null }));
     expect(await action(await post('alertmanager', alertmanagerPayload('firing', { region: 'KE' }), bearer))).toEqual(expect.objectContaining({ action: 'duplicate' }));
     const surges = (await (await service.fetch(`/v1/surges?region=KE`)).json()) as { items: unknown[] };
@@ -134,21 +137,97 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
 
   it('keeps the surge of an alert that fired again when the resolved of its earlier start arrives late (an HA peer, a retry)', async () => {
     const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
-    const at = (status: 'firing' | 'resolved', startsAt: string) => {
+    const at = (status: 'firing' | 'resolved', startsAt: string, endsAt?: string) => {
       const payload = alertmanagerPayload(status, { region: 'TZ' });
       payload.alerts[0].startsAt = startsAt;
+      if (endsAt) payload.alerts[0].endsAt = endsAt;
       return payload;
     };
     const started = await action(await post('alertmanager', at('firing', '2026-06-14T21:00:00Z'), bearer));
     expect(started.action).toBe('started');
-    // It resolved and fired again; this peer's resolved of the first start was not delivered yet.
+    // It resolved at 21:20 and fired again at 21:30; this peer's resolved of the first firing was not delivered yet.
     expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:30:00Z'), bearer))).toEqual({ fingerprint: 'fp-TZ', region: 'TZ', action: 'updated', surgeId: started.surgeId });
-    expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:00:00Z'), bearer))).toEqual({ fingerprint: 'fp-TZ', region: 'TZ', action: 'superseded', surgeId: started.surgeId });
+    expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:00:00Z', '2026-06-14T21:20:00Z'), bearer))).toEqual({
+      fingerprint: 'fp-TZ',
+      region: 'TZ',
+      action: 'superseded',
+      surgeId: started.surgeId,
+    });
     expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:30:00Z'), bearer))).toEqual(expect.objectContaining({ action: 'duplicate' }));
     const listed = (await (await service.fetch(`/v1/surges?region=TZ`)).json()) as { items: { id: string; status: string }[] };
     expect(listed.items).toEqual([expect.objectContaining({ id: started.surgeId, status: 'active' })]);
 
     expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:30:00Z'), bearer))).toEqual(expect.objectContaining({ action: 'cleared', surgeId: started.surgeId }));
+  });
+
+  // An HA Prometheus pair sends one alert with two starts (each its own evaluation); Alertmanager keeps the
+  // earliest, so its notifications of the alert move the start earlier while it fires.
+  const EDGE_FIRST_START = '2026-06-14T23:00:00.5Z';
+  const EDGE_EARLIER_START = '2026-06-14T22:59:30.5Z';
+  const edgeTraffic = (status: 'firing' | 'resolved', region: string, startsAt: string) => {
+    const payload = alertmanagerPayload(status, { alertname: 'EdgeTraffic', holdfast: 'traffic', region });
+    payload.alerts[0].startsAt = startsAt;
+    return { ...payload, groupKey: '{}/{holdfast="traffic"}:{alertname="EdgeTraffic"}', groupLabels: { alertname: 'EdgeTraffic' } };
+  };
+
+  it('keeps one surge for an alert whose start Alertmanager moved earlier (an HA Prometheus pair), and clears it on its resolved', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const started = await action(await post('alertmanager', edgeTraffic('firing', 'NL', EDGE_FIRST_START), bearer));
+    expect(started.action).toBe('started');
+    const fingerprint = 'fp-EdgeTraffic-traffic-NL';
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'NL', EDGE_EARLIER_START), bearer))).toEqual({ fingerprint, region: 'NL', action: 'updated', surgeId: started.surgeId });
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'NL', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'duplicate' });
+    // Its resolved carries the earlier start, and ends (23:30) after every start the alert was sent with: the same firing.
+    expect(await action(await post('alertmanager', edgeTraffic('resolved', 'NL', EDGE_EARLIER_START), bearer))).toEqual({ fingerprint, region: 'NL', action: 'cleared', surgeId: started.surgeId });
+    await expectEventually(() => expect(eventsIn('NL').map((e) => e.type)).toEqual(['surge.started', 'surge.updated', 'surge.cleared']));
+    expect(eventsIn('NL')[2].data).toMatchObject({ surgeId: started.surgeId, startedAt: '2026-06-14T23:00:00.500Z', clearedAt: '2026-06-14T23:30:00.500Z' });
+
+    // Posted by hand, a resolved with an earlier start than its firing's and no firing of that start between.
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'BE', EDGE_FIRST_START), bearer))).toMatchObject({ action: 'started' });
+    expect(await action(await post('alertmanager', edgeTraffic('resolved', 'BE', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'cleared' });
+    for (const region of ['NL', 'BE']) expect(await (await service.fetch(`/v1/surges?region=${region}`)).json(), region).toMatchObject({ items: [{ status: 'cleared' }] });
+  });
+
+  it('starts no surge from the later start of an alert arriving after the resolved of its earlier one (the other Alertmanager of an HA pair, a retry)', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'DK', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'started' });
+    expect(await action(await post('alertmanager', edgeTraffic('resolved', 'DK', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'cleared' });
+    // That alert's firing with the later start, sent while it fired: over, as its resolved ended after that start.
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'DK', EDGE_FIRST_START), bearer))).toEqual(expect.objectContaining({ action: 'already-resolved', surgeId: null }));
+    expect(await (await service.fetch('/v1/surges?region=DK')).json()).toMatchObject({ items: [{ status: 'cleared' }] });
+
+    // The resolved first of all: neither start starts a surge.
+    expect(await action(await post('alertmanager', edgeTraffic('resolved', 'SE', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'nothing-active' });
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'SE', EDGE_FIRST_START), bearer))).toMatchObject({ action: 'already-resolved' });
+    expect(await action(await post('alertmanager', edgeTraffic('firing', 'SE', EDGE_EARLIER_START), bearer))).toMatchObject({ action: 'already-resolved' });
+    expect(await (await service.fetch('/v1/surges?region=SE')).json()).toMatchObject({ items: [] });
+  });
+
+  it("clears the surge of a Grafana alert whose resolved carries an earlier start than its firing's", async () => {
+    const grafana = (status: 'firing' | 'resolved', startsAt: string) => ({
+      receiver: 'holdfast',
+      status,
+      orgId: 1,
+      groupKey: '{}/{holdfast="traffic"}:{alertname="EdgeTraffic"}',
+      alerts: [
+        {
+          status,
+          labels: { alertname: 'EdgeTraffic', holdfast: 'traffic', region: 'LU' },
+          annotations: {},
+          startsAt,
+          endsAt: status === 'resolved' ? '2026-06-14T23:30:00Z' : '0001-01-01T00:00:00Z',
+          fingerprint: '9c1e5a3b7d2f4e60',
+          values: { A: 4.2 },
+          valueString: '',
+        },
+      ],
+    });
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const started = await action(await post('grafana', grafana('firing', '2026-06-14T23:00:00Z'), basic));
+    expect(started.action).toBe('started');
+    expect(await action(await post('grafana', grafana('firing', '2026-06-14T22:59:30Z'), basic))).toMatchObject({ action: 'updated', surgeId: started.surgeId });
+    expect(await action(await post('grafana', grafana('resolved', '2026-06-14T22:59:30Z'), basic))).toMatchObject({ action: 'cleared', surgeId: started.surgeId });
+    await expectEventually(() => expect(eventsIn('LU').map((e) => e.type)).toEqual(['surge.started', 'surge.updated', 'surge.cleared']));
   });
 
   it('drops an alert sent again in another group (a second route, a regrouping after an Alertmanager reload) as the duplicate it is', async () => {
@@ -214,6 +293,34 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
     });
     expect(problem.detail).toContain('The other 1 alert(s) of the notification were taken');
     await expectEventually(() => expect(eventsIn('BD').map((e) => e.type)).toEqual(['surge.started']));
+  });
+
+  it('warns of an alert it refuses, naming the sender, the alert, its label and why, once for the same alert and reason however often it comes again', async () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const refusalWarnings = () => warned.mock.calls.filter(([, message]) => String(message).startsWith('Refused '));
+    const europe = edgeTraffic('firing', 'Europe', EDGE_FIRST_START);
+    // Alertmanager notifies the group again at each group_interval it changed in, and each repeat_interval.
+    for (let sent = 0; sent < 3; sent++) expect((await post('alertmanager', europe, bearer)).status).toBe(422);
+    expect(refusalWarnings()).toEqual([
+      [
+        { sender: 'alertmanager', status: 'firing', alertname: 'EdgeTraffic', fingerprint: 'fp-EdgeTraffic-traffic-Europe', reason: 'unknown-region', label: 'region', value: 'Europe', refusals: 1 },
+        'Refused firing alert EdgeTraffic (fingerprint fp-EdgeTraffic-traffic-Europe) from alertmanager: it names region "Europe" in label region, which is not an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS. It starts no surge and clears none (answered 422, which alertmanager does not retry); warned of once every 10 minutes for this alert and reason',
+      ],
+    ]);
+
+    // Another alert beside it, refused for another reason, is warned of; the same alert from Grafana too.
+    const unlabelled = { ...europe.alerts[0], labels: { alertname: 'EdgeTraffic', holdfast: 'traffic', cluster: 'eu-1' }, fingerprint: 'fp-EdgeTraffic-eu-1' };
+    expect((await post('alertmanager', { ...europe, alerts: [europe.alerts[0], unlabelled] }, bearer)).status).toBe(422);
+    const grafana = { receiver: 'holdfast', status: 'firing', orgId: 1, groupKey: europe.groupKey, alerts: [europe.alerts[0]] };
+    expect((await post('grafana', grafana, basic)).status).toBe(422);
+    expect((await post('grafana', grafana, basic)).status).toBe(422);
+    expect(refusalWarnings().slice(1)).toEqual([
+      [
+        { sender: 'alertmanager', status: 'firing', alertname: 'EdgeTraffic', fingerprint: 'fp-EdgeTraffic-eu-1', reason: 'missing-region-label', labelsLookedFor: ['region', 'country'], refusals: 1 },
+        expect.stringMatching(/^Refused firing alert EdgeTraffic \(fingerprint fp-EdgeTraffic-eu-1\) from alertmanager: it carries none of the region labels looked for \(region, country\): add one/),
+      ],
+      [expect.objectContaining({ sender: 'grafana', fingerprint: 'fp-EdgeTraffic-traffic-Europe', reason: 'unknown-region' }), expect.stringContaining('(answered 422, which grafana does not retry)')],
+    ]);
   });
 
   it("starts no surge from the notifier's own hold alerts routed back to it, which would keep their holds alive, and names the other alerts at their own index", async () => {
@@ -304,6 +411,20 @@ describe('impact-analyzer: Alertmanager and Grafana webhooks, against the real b
       clearedAt: '2026-06-14T23:31:00.000Z',
       reason: 'RegionalTrafficHigh resolved in alertmanager (its endsAt "soon" is not an RFC 3339 instant: cleared when the notification was received)',
     });
+  });
+
+  it('judges a resolved without a readable endsAt by its startsAt alone, as it did every resolved logged before endsAt was kept', async () => {
+    const action = async (response: Response) => ((await response.json()) as { alerts: { action: string; surgeId: string | null }[] }).alerts[0];
+    const at = (status: 'firing' | 'resolved', startsAt: string) => {
+      const payload = alertmanagerPayload(status, { region: 'MU' });
+      payload.alerts[0].startsAt = startsAt;
+      if (status === 'resolved') payload.alerts[0].endsAt = '0001-01-01T00:00:00Z';
+      return payload;
+    };
+    expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:00:00Z'), bearer))).toMatchObject({ action: 'started' });
+    expect(await action(await post('alertmanager', at('resolved', '2026-06-14T21:00:00Z'), bearer))).toMatchObject({ action: 'cleared' });
+    // Its end unknown (and cleared as of its receipt, 23:31), a firing of a later start is a later firing.
+    expect(await action(await post('alertmanager', at('firing', '2026-06-14T21:30:00Z'), bearer))).toMatchObject({ action: 'started' });
   });
 
   it("takes an alert whose text holds bidirectional controls, leaving them out of its surge's reasons and keeping the Persian and the marks", async () => {

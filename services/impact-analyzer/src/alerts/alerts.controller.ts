@@ -12,7 +12,7 @@ import { assertSenderCredential } from './sender-credentials';
 const ALERTS_REFUSED =
   'missing-region-label, unknown-region or unreadable-starts-at: alerts without a region label, naming an unknown region, or whose startsAt is not an RFC 3339 instant with its offset, each named in errors (with labelsLookedFor); the other alerts were taken, and alerts says what became of them';
 const ALERTS_TAKEN =
-  'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since)';
+  'What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after the resolved of the same firing) or superseded (a resolved that ended by the time the alert fired again with a later startsAt, of the earlier firing)';
 const ALERT_INTAKE = zodAnswerSchema(AlertIntakeResultSchema);
 const BAD_PAYLOAD = { status: 400, description: 'invalid-json or invalid-body: not the payload this sender sends, each problem named in errors' };
 const BAD_CREDENTIAL = { status: 401, description: "sender-not-configured (ALERT_SENDERS has no credential for this sender) or invalid-sender-credential (Authorization is not the sender's)" };

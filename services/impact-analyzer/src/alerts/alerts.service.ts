@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { SurgesService, type ActiveSurges } from '../surges/surges.service';
 import { readAlertTime, type AlertNotification, type AlertTime, type WebhookAlert } from './alert-payloads';
+import { REFUSAL_WARNING_EVERY_MS, RefusalWarnings } from './refusal-warnings';
 import { TruncationEpisodes } from './truncation-episodes';
 
 const AlertActionSchema = z.enum(['started', 'updated', 'cleared', 'duplicate', 'nothing-active', 'already-resolved', 'superseded', 'holdfast-hold-alert']);
@@ -41,23 +42,29 @@ const LOCK_ALERTS = prepared(`WITH sender AS MATERIALIZED (SELECT pg_advisory_xa
   SELECT count(pg_advisory_xact_lock(hashtext('impact_analyzer/alert'), hashtext(origin))) FROM sender, unnest($2::text[]) AS origin`);
 const LOCK_SENDER = prepared(`SELECT pg_advisory_xact_lock(hashtext('impact_analyzer/alert-sender'), hashtext($1))`);
 
-/** A notification's alerts as the statements below read them: one array parameter per column, from $`first` on (alertColumns). */
+/** A notification's alerts as the statements below read them: one array parameter per column, from $`first` on (applyRound's columns). */
 const alertsFrom = (first: number): string =>
-  `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[], $${first + 4}::text[]) AS alert (fingerprint, status, starts_at, content_hash, region)`;
+  `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::timestamptz[], $${first + 3}::text[], $${first + 4}::text[], $${first + 5}::timestamptz[])
+    AS alert (fingerprint, status, starts_at, content_hash, region, ends_at)`;
 /** Logs the notification's alerts; answers those logged now, which were not logged before in this group. */
-const LOG_NOTIFICATIONS = prepared(`INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, received_at)
-  SELECT $1, $2, fingerprint, status, starts_at, content_hash, region, $8 FROM ${alertsFrom(3)} ON CONFLICT DO NOTHING RETURNING fingerprint`);
+const LOG_NOTIFICATIONS = prepared(`INSERT INTO alert_notification (sender, group_key, fingerprint, status, starts_at, content_hash, region, ends_at, received_at)
+  SELECT $1, $2, fingerprint, status, starts_at, content_hash, region, ends_at, $9 FROM ${alertsFrom(3)} ON CONFLICT DO NOTHING RETURNING fingerprint`);
 /** The alerts whose same notification (status, start and content) was logged under another group than $2. */
 const LOGGED_IN_ANOTHER_GROUP = prepared(`SELECT alert.fingerprint FROM ${alertsFrom(3)} WHERE EXISTS (SELECT 1 FROM alert_notification logged
   WHERE logged.sender = $1 AND logged.fingerprint = alert.fingerprint AND logged.status = alert.status AND logged.starts_at = alert.starts_at
     AND logged.content_hash = alert.content_hash AND logged.group_key <> $2)`);
 /**
- * The alerts overtaken by a notification logged before them: a firing with a resolved logged of its start or a
- * later one (it is over), a resolved with a firing logged of a later start (the alert fired again since).
+ * The alerts overtaken by a notification logged before them. A firing and a resolved are of one firing of the alert
+ * when the resolved started at the firing's start or later, or ended after it: Alertmanager keeps the earliest start
+ * it was sent (an HA Prometheus pair sends an alert with two), so a resolved may carry an earlier start than the
+ * firings before it. So a firing is over when such a resolved is logged; a resolved is of an earlier firing when
+ * a firing logged started later than it and at or after its end (without an end it can read, later alone tells).
  */
 const OVERTAKEN = prepared(`SELECT alert.fingerprint FROM ${alertsFrom(2)} WHERE EXISTS (SELECT 1 FROM alert_notification logged
   WHERE logged.sender = $1 AND logged.fingerprint = alert.fingerprint AND logged.status <> alert.status
-    AND CASE alert.status WHEN 'firing' THEN logged.starts_at >= alert.starts_at ELSE logged.starts_at > alert.starts_at END)`);
+    AND CASE alert.status
+      WHEN 'firing' THEN logged.starts_at >= alert.starts_at OR logged.ends_at > alert.starts_at
+      ELSE logged.starts_at > alert.starts_at AND logged.starts_at >= coalesce(alert.ends_at, logged.starts_at) END)`);
 
 /**
  * How far ahead of Holdfast's clock an alert's time may be, the senders' clocks drifting: further, a
@@ -81,10 +88,11 @@ function severityOf(labels: Record<string, string>): SurgeSeverity {
 
 /**
  * Alerts become surges with source "alert": a firing alert starts one (or updates it when its
- * content changed), a resolved one clears it unless the alert fired again since (a later startsAt),
- * and a firing after the resolved of the same instance (same startsAt, or an earlier one) starts
- * nothing. Each notification is recorded in the intake log keyed by group, fingerprint, status and
- * content, so a re-sent notification is dropped, as is the same one sent in another group.
+ * content changed, or its start moved earlier), a resolved one clears it unless it ended by the time
+ * the alert fired again (a later startsAt), and a firing after the resolved of the same firing (one
+ * that started then or later, or ended after it) starts nothing. Each notification is recorded in the
+ * intake log keyed by group, fingerprint, status, start and content, so a re-sent notification is
+ * dropped, as is the same one sent in another group.
  */
 @Injectable()
 export class AlertsService {
@@ -92,6 +100,7 @@ export class AlertsService {
   private readonly received;
   private readonly truncated;
   private readonly truncations = new TruncationEpisodes();
+  private readonly refusalWarnings = new RefusalWarnings();
 
   constructor(
     @InjectServiceConfig() private readonly config: ServiceConfig<AnalyzerSettings>,
@@ -154,6 +163,7 @@ export class AlertsService {
     });
     for (const result of results) this.received.inc({ sender, action: result.action });
     if (refusals.length === 0) return { received: notification.alerts.length, truncatedAlerts, alerts: results };
+    for (const refusal of refusals) this.warnRefused(sender, refusal);
     this.received.inc({ sender, action: 'refused' }, refused.length);
     const applied = results.length === 0 ? '' : ` The other ${results.length} alert(s) of the notification were taken (alerts says what became of each).`;
     const cut = truncatedAlerts === 0 ? '' : ` ${sender} left ${truncatedAlerts} more alert(s) out of the notification (truncatedAlerts): raise the receiver's max_alerts, or set it to 0.`;
@@ -181,7 +191,14 @@ export class AlertsService {
     receivedAt: Date,
   ): Promise<AlertIntakeResult['alerts']> {
     const contents = alerts.map(({ alert }) => hash({ annotations: sortedEntries(alert.annotations), severity: severityOf(alert.labels) }));
-    const columns = [alerts.map(({ fingerprint }) => fingerprint), alerts.map(({ alert }) => alert.status), alerts.map(({ startsAt }) => startsAt), contents, alerts.map(({ region }) => region)];
+    const columns = [
+      alerts.map(({ fingerprint }) => fingerprint),
+      alerts.map(({ alert }) => alert.status),
+      alerts.map(({ startsAt }) => startsAt),
+      contents,
+      alerts.map(({ region }) => region),
+      alerts.map(({ alert }) => endOf(alert, receivedAt)),
+    ];
     const fingerprintsOf = (rows: { fingerprint: string }[]) => new Set(rows.map(({ fingerprint }) => fingerprint));
     const [logged, elsewhere, overtaken] = (
       await Promise.all([
@@ -202,8 +219,8 @@ export class AlertsService {
         const trace = { correlationId: `${sender}:${fingerprint}` };
         const name = alert.labels.alertname ?? 'an alert';
         if (alert.status === 'resolved') {
-          // Alertmanager keeps an alert's startsAt while it fires and gives one firing again after it ended a
-          // later one: the resolved of the earlier start, late from an HA peer or a retry, must not clear the surge it keeps.
+          // Alertmanager gives an alert firing again after it ended a later startsAt: the resolved that ended by
+          // then, late from an HA peer or a retry, is of the earlier firing and must not clear the surge the later keeps.
           if (surge && overtaken.has(fingerprint)) return { fingerprint, region, action: 'superseded' as const, surgeId: surge.id };
           if (!surge) return { fingerprint, region, action: 'nothing-active' as const, surgeId: null };
           active.cleared(surge);
@@ -232,6 +249,21 @@ export class AlertsService {
     this.logger.warn(
       { sender, receiver, groupKey, alerts: count },
       `${sender} sent ${count} of Holdfast's own hold alert(s) (MaintenanceHold, posted by the notifier's alertmanager subscriptions) to the analyzer: they start no surge. Route alertname=~"MaintenanceHold|MaintenanceHoldTest" to another receiver (deploy/alertmanager/alertmanager.yml does).`,
+    );
+  }
+
+  /**
+   * A refused alert starts no surge and clears none, and its sender does not retry it: only the
+   * 422 in the sender's log, and a metric, would say so. Each alert's refusal for each reason is
+   * warned of once every REFUSAL_WARNING_EVERY_MS, as its group is notified again and again.
+   */
+  private warnRefused(sender: AlertSender, { alert, fingerprint, code, why, fields }: AlertRefusal): void {
+    const { warn, refusals } = this.refusalWarnings.refused(sender, fingerprint, code);
+    if (!warn) return;
+    const since = refusals > 1 ? ` (refused ${refusals} times since the last warning)` : '';
+    this.logger.warn(
+      { sender, status: alert.status, alertname: alert.labels.alertname, fingerprint, reason: code, ...fields, refusals },
+      `Refused ${alert.status} alert ${alert.labels.alertname ?? 'unnamed'} (fingerprint ${fingerprint}) from ${sender}${since}: it ${why}. It starts no surge and clears none (answered 422, which ${sender} does not retry); warned of once every ${REFUSAL_WARNING_EVERY_MS / 60_000} minutes for this alert and reason`,
     );
   }
 
@@ -272,7 +304,7 @@ export class AlertsService {
    */
   private check(alert: WebhookAlert, index: number): ApplicableAlert | AlertRefusal[] {
     const fingerprint = alert.fingerprint ?? hash(sortedEntries(alert.labels)).slice(0, 16);
-    const region = this.regionOf(alert, index);
+    const region = this.regionOf(alert, index, fingerprint);
     const start = readAlertTime(alert.startsAt);
     const refusals = typeof region === 'string' ? [] : [region];
     if (start.kind !== 'instant') refusals.push(startRefusal(alert, index, fingerprint, start));
@@ -304,22 +336,32 @@ export class AlertsService {
   }
 
   /** The alert's region from the first configured label it carries, or why it has none Holdfast knows. */
-  private regionOf(alert: WebhookAlert, index: number): string | AlertRefusal {
+  private regionOf(alert: WebhookAlert, index: number, fingerprint: string): string | AlertRefusal {
     const names = this.config.settings.alertRegionLabels;
     const label = names.find((name) => alert.labels[name]?.trim());
     if (!label) {
+      const why = `carries none of the region labels looked for (${names.join(', ')}): add one to the alert rule, or name the label you use in ALERT_REGION_LABELS`;
       return {
         code: 'missing-region-label',
-        detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}) carries none of the region labels looked for (${names.join(', ')}): add one to the alert rule, or name the label you use in ALERT_REGION_LABELS.`,
+        detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}) ${why}.`,
         problem: { path: `alerts.${index}.labels`, message: `needs one of ${names.join(', ')}` },
+        alert,
+        fingerprint,
+        why,
+        fields: { labelsLookedFor: names },
       };
     }
     const region = this.catalog.find(alert.labels[label].trim());
     if (!region) {
+      const why = `names region "${alert.labels[label]}" in label ${label}, which is not an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS`;
       return {
         code: 'unknown-region',
-        detail: `Alert ${index} names region "${alert.labels[label]}" in label ${label}, which is not an ISO 3166-1 alpha-2 code or a custom region from HOLDFAST_CUSTOM_REGIONS.`,
+        detail: `Alert ${index} ${why}.`,
         problem: { path: `alerts.${index}.labels.${label}`, message: 'unknown region' },
+        alert,
+        fingerprint,
+        why,
+        fields: { label, value: alert.labels[label] },
       };
     }
     return region.code;
@@ -351,11 +393,28 @@ interface ApplicableAlert {
 
 interface AlertRefusal {
   code: 'missing-region-label' | 'unknown-region' | 'unreadable-starts-at';
+  /** For the 422, naming the alert by its index in the notification. */
   detail: string;
   problem: FieldProblem;
+  alert: WebhookAlert;
+  fingerprint: string;
+  /** What is wrong with the alert and what to do, for its warning: "it <why>". */
+  why: string;
+  /** The label, value or time at fault, for the warning's fields. */
+  fields: Record<string, unknown>;
 }
 
 const minutesOf = (ms: number): string => `${Math.round(ms / 60_000)} minutes`;
+
+/**
+ * When a resolved alert ended, as its notifications are told apart from the firings' by: its endsAt,
+ * never later than its receipt (a sender's clock running fast); none for a firing alert, or for one
+ * whose endsAt cannot be read, judged by its startsAt alone.
+ */
+function endOf(alert: WebhookAlert, receivedAt: Date): Date | null {
+  const end = alert.status === 'resolved' ? readAlertTime(alert.endsAt) : undefined;
+  return end?.kind === 'instant' ? new Date(Math.min(end.at.getTime(), receivedAt.getTime())) : null;
+}
 
 function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, start: Exclude<AlertTime, { kind: 'instant' }>): AlertRefusal {
   const given =
@@ -364,9 +423,14 @@ function startRefusal(alert: WebhookAlert, index: number, fingerprint: string, s
       : start.kind === 'before-year-one'
         ? `startsAt "${alert.startsAt}", which falls before the year 0001`
         : `startsAt "${alert.startsAt}", which is not an RFC 3339 instant`;
+  const why = `has ${given}: send its start with its offset, such as 2026-06-14T21:00:00Z, as Alertmanager and Grafana do`;
   return {
     code: 'unreadable-starts-at',
-    detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}, fingerprint ${fingerprint}) has ${given}: send its start with its offset, such as 2026-06-14T21:00:00Z, as Alertmanager and Grafana do.`,
+    detail: `Alert ${index} (${alert.labels.alertname ?? 'unnamed'}, fingerprint ${fingerprint}) ${why}.`,
+    alert,
+    fingerprint,
+    why,
+    fields: { startsAt: alert.startsAt },
     problem: {
       path: `alerts.${index}.startsAt`,
       message: start.kind === 'unset' ? 'required' : start.kind === 'before-year-one' ? 'before the year 0001 once converted to UTC' : 'not an RFC 3339 instant with its offset',
