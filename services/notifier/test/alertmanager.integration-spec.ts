@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
 import { HttpReceiver } from './support/http-receiver';
-import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased, NOTIFIER_USER_AGENT } from './support/notifier-fixtures';
 
 interface GettableAlert {
   labels: Record<string, string>;
@@ -222,6 +222,69 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
     clock.advance(200_001);
     await service.app.get(HoldAlertRefresher).refreshDue();
     expect(await alertsOf(hold.data.holdId)).toEqual([]);
+  });
+
+  it("fires at the refresher's next run a hold in force whose placement died while Alertmanager was away, marks that placement superseded, and keeps re-posting it; never a hold released meanwhile", async () => {
+    const notifier = api(service);
+    // Alertmanager refusing: each placement dies at its first attempt (as one down dies after its last).
+    unready.reply = () => ({ status: 400, body: 'bad request' });
+    // Placements only: nothing but the recorded release can tell the refresher that the second hold is over.
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: unready.url, filters: { regions: ['JP'], eventTypes: ['hold.placed'] } });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const [inForce, released] = [holdPlaced(['JP'], { from, placedAt: from }), holdPlaced(['JP'], { from, placedAt: from })];
+    await publisher.publish(inForce, released);
+    await expectEventually(async () => expect((await notifier.deliveries(`subscriptionId=${id}`)).map((delivery) => delivery.status)).toEqual(['dead', 'dead']));
+    expect(unready.requests.filter((request) => request.path === '/api/v2/alerts').at(-1)?.headers['user-agent']).toBe(NOTIFIER_USER_AGENT);
+    await publisher.publish(holdReleased(released, new Date(Date.now() - 1_000).toISOString()));
+    const database = service.app.get(DataSource);
+    await expectEventually(async () => expect(await database.query('SELECT 1 FROM hold_release WHERE hold_id = $1', [released.data.holdId])).toHaveLength(1));
+
+    // Alertmanager is back: nobody replays the dead placements.
+    expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { target: alertmanager.url })).status).toBe(200);
+    const refresher = service.app.get(HoldAlertRefresher);
+    await refresher.refreshDue();
+    const [firing] = await alertsOf(inForce.data.holdId);
+    expect(firing).toMatchObject({ labels: { alertname: 'MaintenanceHold', region: 'JP', hold: inForce.data.holdId, window: inForce.data.windowIds[0] }, status: { state: 'active' } });
+    expect(Date.parse(firing.endsAt)).toBe(clock.nowMs() + 600_000);
+    expect(await alertsOf(released.data.holdId)).toEqual([]);
+
+    // Its alerts are firing: nothing is left to replay, so it no longer counts among the dead; the released hold's stays dead.
+    const deliveries = await notifier.deliveries(`subscriptionId=${id}`);
+    expect(deliveries.find((delivery) => delivery.eventId === inForce.id)).toMatchObject({
+      status: 'cancelled',
+      lastError: `superseded by the alert refresh: hold ${inForce.data.holdId}'s alerts were posted at ${clock.now().toISOString()} and are re-posted while the hold lasts, so there is nothing to replay (the attempts say why this delivery died)`,
+      attemptLog: [{ outcome: 'dead', statusCode: 400 }],
+    });
+    expect(deliveries.find((delivery) => delivery.eventId === released.id)).toMatchObject({ status: 'dead' });
+    expect((await notifier.call('POST', `/v1/deliveries/${deliveries.find((delivery) => delivery.eventId === inForce.id)?.id}/replay`)).status).toBe(409);
+
+    await attemptsSettled(notifier, clock);
+    clock.advance(200_001);
+    await refresher.refreshDue();
+    expect((await alertsOf(inForce.data.holdId)).map((alert) => Date.parse(alert.endsAt))).toEqual([clock.nowMs() + 600_000]);
+    expect(await alertsOf(released.data.holdId)).toEqual([]);
+  });
+
+  it("joins to a hold's firing alerts, at the refresher's next run, those of its extension whose delivery died", async () => {
+    const notifier = api(service);
+    unready.reply = () => ({ status: 200 });
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: unready.url, filters: { regions: ['LK'] } });
+    const from = new Date(Date.now() - 60_000).toISOString();
+    const hold = holdPlaced(['LK'], { from, placedAt: from });
+    await publisher.publish(hold);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ status: 'delivered' }]));
+    unready.reply = () => ({ status: 400, body: 'bad request' });
+    const extension = createEvent('hold.placed', { ...hold.data, until: new Date(Date.now() + 3_600_000).toISOString(), extended: true, windowIds: [uuidv7()] }, { source: 'notifier-spec' });
+    await publisher.publish(extension);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toMatchObject([{ eventId: extension.id }]));
+
+    unready.reply = () => ({ status: 200 });
+    await service.app.get(HoldAlertRefresher).refreshDue();
+    const [lastPost] = unready.requests.filter((request) => request.path === '/api/v2/alerts' && request.body.includes(hold.data.holdId)).slice(-1);
+    const alerts = JSON.parse(lastPost.body) as { labels: Record<string, string>; endsAt: string }[];
+    expect(alerts.map((alert) => alert.labels.window).sort()).toEqual([...hold.data.windowIds, ...extension.data.windowIds].sort());
+    expect(alerts.map((alert) => alert.endsAt)).toEqual([new Date(clock.nowMs() + 600_000).toISOString(), new Date(clock.nowMs() + 600_000).toISOString()]);
+    expect(await notifier.deliveries(`subscriptionId=${id}&status=dead`)).toEqual([]);
   });
 
   it('ends at its next refresh, not re-posts, the alerts of a hold released while its placement was being sent', async () => {

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notifierService } from '../src/app.module';
 import { HttpReceiver } from './support/http-receiver';
-import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
+import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased, NOTIFIER_USER_AGENT } from './support/notifier-fixtures';
 
 describe('notifier Slack and Grafana channels send exactly the documented requests', () => {
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
@@ -54,7 +54,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
 
     await expectEventually(() => expect(slack.requests).toHaveLength(1));
     const [request] = slack.requests;
-    expect(request).toMatchObject({ method: 'POST', path: '/services/T1/B2/secret', headers: { 'content-type': 'application/json' } });
+    expect(request).toMatchObject({ method: 'POST', path: '/services/T1/B2/secret', headers: { 'content-type': 'application/json', 'user-agent': NOTIFIER_USER_AGENT } });
     expect(JSON.parse(request.body)).toEqual({
       text: 'Maintenance held in IR, NP: Surge in IR: requests at 5x the usual &lt;Sunday&gt; evening (until released)',
       blocks: [
@@ -158,6 +158,7 @@ describe('notifier Slack and Grafana channels send exactly the documented reques
     });
     expect(patched).toMatchObject({ method: 'PATCH', path: '/api/annotations/17', headers: { authorization: 'Bearer glsa_service_account_token' } });
     expect(JSON.parse(patched.body)).toEqual({ timeEnd: Date.parse('2026-06-14T23:30:00Z') });
+    expect([looked, created, patched].map((request) => request.headers['user-agent'])).toEqual([NOTIFIER_USER_AGENT, NOTIFIER_USER_AGENT, NOTIFIER_USER_AGENT]);
   });
 
   it('Grafana: an extended hold moves the end of its one annotation instead of adding another, and the release ends that one', async () => {

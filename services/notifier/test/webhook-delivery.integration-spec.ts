@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { HttpReceiver } from './support/http-receiver';
-import { attemptsSettled, holdPlaced, holdReleased, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
+import { attemptsSettled, holdPlaced, holdReleased, NOTIFIER_USER_AGENT, notifierWithReceiversForSuite, type DeliveryView } from './support/notifier-fixtures';
 
 /** A receiver's own check, as README.md tells receivers to write it: node:crypto only, none of the notifier's code. */
 function verifyStandardWebhook(secret: string, headers: Record<string, string | string[] | undefined>, body: string, nowSeconds: number): boolean {
@@ -43,6 +43,7 @@ describe('notifier webhook delivery, against the real broker, PostgreSQL and loo
     expect(request.path).toBe('/hooks');
     expect(request.headers['webhook-id']).toBe(hold.id);
     expect(request.headers['webhook-timestamp']).toBe(String(Math.floor(clock.nowMs() / 1000)));
+    expect(request.headers['user-agent']).toBe(NOTIFIER_USER_AGENT);
     expect(verifyStandardWebhook(secret as string, request.headers, request.body, Math.floor(clock.nowMs() / 1000))).toBe(true);
     expect(verifyStandardWebhook(secret as string, request.headers, request.body.replace('IR', 'NP'), Math.floor(clock.nowMs() / 1000))).toBe(false);
     expect(JSON.parse(request.body)).toMatchObject({ id: hold.id, type: 'hold.placed', data: { holdId: hold.data.holdId, regions: ['IR'] } });

@@ -41,7 +41,7 @@ const EarlierDeliveryWaitSchema = z.strictObject({
   deliveryStatus: z.enum(['pending', 'sending']).meta({ description: "that delivery's status: sending, claimed by a notifier; pending, waiting for its next attempt" }),
   nextTryAt: InstantSchema.meta({
     description:
-      "sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (at once by that notifier started again under the same NOTIFIER_REPLICA_ID); pending: its next attempt",
+      "sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (sooner by that notifier started again under the same NOTIFIER_REPLICA_ID: at once after a clean stop, within about 3 s of a kill -9 by default); pending: its next attempt",
   }),
   reason: z.string().meta({ description: 'the same, in a sentence' }),
 });
@@ -64,7 +64,7 @@ export const DeliveryViewSchema = z
     orderingKey: z.string().meta({ description: 'deliveries of one key are sent in recording order' }),
     status: DeliveryStatusSchema.meta({
       description:
-        'pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)',
+        "pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, its hold was released first, or, a dead Alertmanager placement, the alert refresh posted its hold's alerts instead: lastError says which)",
     }),
     attempts: z.int().min(0).meta({ description: 'attempts since it was recorded or last replayed, an interrupted one (claimed again after the notifier sending it stopped) included' }),
     nextAttemptAt: InstantSchema,

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ChannelName } from '../channels/channel-name';
 
-/** pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted. */
+/** pending: due at nextAttemptAt; sending: claimed until leaseUntil; delivered; dead: out of attempts or refused for good; cancelled: its subscription was deleted, its hold's release superseded it, or the alert refresh posted what it would have. */
 export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'dead' | 'cancelled';
 
 /** What a delivery sends: the event as consumed (CloudEvents attributes and data), or a test message. */

@@ -1,10 +1,15 @@
 import { expectEventually, startServiceUnderTest, type ManualClock, type ServiceUnderTest, type TestDatabase } from '@holdfast/testing';
 import { createEvent, type HoldfastEvent } from '@holdfast/contracts';
 import { createKafka, EventPublisher, silentLogger, type KafkaSettings } from '@holdfast/messaging';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { notifierService } from '../../src/app.module';
 import { HttpReceiver } from './http-receiver';
+
+/** What every request the notifier makes to a receiver names itself: the notifier and the version the root package.json has. */
+export const NOTIFIER_USER_AGENT = `Holdfast-Notifier/${(JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as { version: string }).version}`;
 
 export function holdPlaced(regions: string[], overrides: Partial<HoldfastEvent<'hold.placed'>['data']> = {}): HoldfastEvent<'hold.placed'> {
   return createEvent(

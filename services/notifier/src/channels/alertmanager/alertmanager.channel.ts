@@ -3,18 +3,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
+import type { DeliveredEvent } from '../../deliveries/delivery.entity';
 import { heldWindowsOf } from '../../deliveries/event-facts';
 import { OutboundClientProvider } from '../../outbound/outbound-client.provider';
 import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '../channel';
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, keptBeside, type PostableAlert } from './postable-alert';
 import { receiverApiUrl } from '../receiver-api-url';
 import { authorizationOf } from '../receiver-authorization';
-
-/** An alert's identity in Alertmanager: its label set. */
-const alertKey = (alert: PostableAlert): string => JSON.stringify(Object.entries(alert.labels).sort(([a], [b]) => a.localeCompare(b)));
 
 /**
  * Alertmanager's API v2: while a hold is active its alerts are posted with endsAt a TTL ahead and
@@ -59,19 +57,14 @@ export class AlertmanagerChannel implements Channel {
 
     const holdId = message.holdId as string;
     if (delivery.eventType === 'hold.placed') {
-      const data = delivery.event.data as { from: string };
-      const teams = new Map(heldWindowsOf(delivery.event.data).map((window) => [window.windowId, window.ownerTeam]));
-      const alerts = holdAlerts(message, data.from, (windowId) => teams.get(windowId), (windowId) => this.renderer.windowPage(windowId));
+      const alerts = this.placementAlerts(delivery.event);
       // Sent after the hold's release was consumed (it waited for a retry, or was replayed): that release
       // reached this subscription first or never will (its filters), so the alerts are posted ended.
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
       const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : firingUntil(alert, now, this.ttlMs));
       const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
-      // An extension may list other windows (or only some, past the event's list limit): the alerts
-      // posted before are kept beside them, refreshed until the release resolves every one.
       const before = (await holds.findOneBy({ subscriptionId: subscription.id, holdId }))?.alerts ?? [];
-      const posted = new Set(alerts.map(alertKey));
-      const kept = [...alerts, ...before.filter((alert) => !posted.has(alertKey(alert)))];
+      const kept = keptBeside(alerts, before);
       await holds.upsert({ subscriptionId: subscription.id, holdId, alerts: kept, active: !release, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
       return { statusCode };
     }
@@ -83,6 +76,13 @@ export class AlertmanagerChannel implements Channel {
     const alerts = known?.alerts ?? holdAlerts(message, releasedAt, () => undefined, (windowId) => this.renderer.windowPage(windowId));
     const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endedAt(alert, releasedAt) })));
     return { statusCode };
+  }
+
+  /** The alerts a hold.placed fires, without endsAt: one per region and held window. The refresher uses it too. */
+  placementAlerts(placement: DeliveredEvent): PostableAlert[] {
+    const data = placement.data as { from: string };
+    const teams = new Map(heldWindowsOf(placement.data).map((window) => [window.windowId, window.ownerTeam]));
+    return holdAlerts(this.renderer.render(placement), data.from, (windowId) => teams.get(windowId), (windowId) => this.renderer.windowPage(windowId));
   }
 
   /** Posts alerts to <target>/api/v2/alerts; the refresher uses it too. */

@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OutboundError } from '../../outbound/outbound-http.client';
 import { HoldAlertRefresher } from './hold-alert-refresher';
 
 const RUN_EVERY_MS = 60_000;
 
-/** The refresher on its own timer, with PostgreSQL stood in for by `find` and `transaction`. */
-function refresherWith(find: () => Promise<unknown[]>, transaction: () => Promise<unknown>): HoldAlertRefresher {
-  const dataSource = { getRepository: () => ({ find }), transaction };
+/** The refresher, with PostgreSQL stood in for by `find` (the holds due), `query` (those never posted) and `transaction` (one hold's post). */
+function refresherWith(find: () => Promise<unknown[]>, transaction: () => Promise<unknown>, query: () => Promise<unknown[]> = () => Promise.resolve([])): HoldAlertRefresher {
+  const dataSource = { getRepository: () => ({ find }), transaction, query };
   const clock = { now: () => new Date('2026-06-14T21:00:00Z') };
   return new HoldAlertRefresher(dataSource as never, clock as never, {} as never, {} as never, { settings: { alertTtlMs: 15 * 60_000 } } as never);
 }
@@ -57,5 +58,42 @@ describe('HoldAlertRefresher on its timer', () => {
 
     expect(find).toHaveBeenCalledTimes(1);
     expect(transaction).toHaveBeenCalledTimes(1);
+  });
+
+  it("tries an Alertmanager that does not answer once a run, leaving its subscription's other holds to the next run, so other subscriptions' alerts do not lapse behind it", async () => {
+    vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const [away, up] = ['0196f0c8-0000-7000-8000-000000000001', '0196f0c8-0000-7000-8000-000000000002'];
+    const hold = (subscriptionId: string, n: number) => ({ subscriptionId, holdId: `0196f0c8-0000-7000-8000-0000000000a${n}` });
+    // One hold's transaction, as PostgreSQL would answer it: its alerts kept and due (or its placement dead), its subscription on, no release.
+    const manager = {
+      getRepository: (entity: { name: string }) => ({
+        findOne: () => Promise.resolve({ alerts: [], active: true }),
+        findOneBy: ({ id }: { id?: string }) => Promise.resolve(entity.name === 'SubscriptionEntity' ? { id, enabled: true } : null),
+        existsBy: () => Promise.resolve(false),
+        find: () => Promise.resolve([]),
+        update: () => Promise.resolve(),
+        upsert: () => Promise.resolve(),
+      }),
+      query: (sql: string) => Promise.resolve(sql.startsWith('SELECT') ? [{ id: '0196f0c8-0000-7000-8000-0000000000d1' }] : []),
+    };
+    const posted: string[] = [];
+    const channel = {
+      placementAlerts: () => [],
+      post: (targetUrl: string) => {
+        posted.push(targetUrl);
+        return targetUrl.includes(away) ? Promise.reject(new OutboundError('timeout', 'no response from 127.0.0.1:9093 within 5000 ms', true)) : Promise.resolve(200);
+      },
+    };
+    const dataSource = {
+      getRepository: () => ({ find: () => Promise.resolve([hold(away, 1), hold(away, 2), hold(up, 3)]) }),
+      query: () => Promise.resolve([hold(away, 4), hold(up, 5)]),
+      transaction: (work: (transaction: typeof manager) => Promise<unknown>) => work(manager),
+    };
+    const subscriptions = { sendingDetails: ({ id }: { id: string }) => ({ secret: null, targetUrl: `http://alertmanager-of-${id}` }) };
+    const clock = { now: () => new Date('2026-06-14T21:00:00Z') };
+    refresher = new HoldAlertRefresher(dataSource as never, clock as never, channel as never, subscriptions as never, { settings: { alertTtlMs: 15 * 60_000 } } as never);
+
+    expect(await refresher.refreshDue()).toBe(2);
+    expect(posted).toEqual([`http://alertmanager-of-${away}`, `http://alertmanager-of-${up}`, `http://alertmanager-of-${up}`]);
   });
 });

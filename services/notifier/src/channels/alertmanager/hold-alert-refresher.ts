@@ -3,17 +3,42 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
+import { DeliveryEntity } from '../../deliveries/delivery.entity';
+import { OutboundError } from '../../outbound/outbound-http.client';
 import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt, firingUntil } from './postable-alert';
+import { endedAt, firingUntil, keptBeside } from './postable-alert';
+
+/** How many holds a run re-posts of each kind (due, and never posted): the rest wait for the next run. */
+const HOLDS_PER_RUN = 500;
+
+// The holds in force whose placement died (out of attempts, refused, or left unsent) for an Alertmanager subscription on:
+// their alerts were never posted, or an extension's never joined them, and only a replay would have posted them. Read
+// through delivery_by_status, so a run walks the dead deliveries only, few while nothing is failing.
+const UNPOSTED_PLACEMENTS = `SELECT DISTINCT d.subscription_id AS "subscriptionId", substr(d.ordering_key, 6) AS "holdId"
+  FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+  WHERE d.status = 'dead' AND d.channel = 'alertmanager' AND d.event_type = 'hold.placed' AND s.enabled AND s.deleted_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = substr(d.ordering_key, 6)::uuid)
+  LIMIT ${HOLDS_PER_RUN}`;
+
+// Locked: another replica's run skips them, and a replay meanwhile waits, then finds them superseded.
+const DEAD_PLACEMENTS = `SELECT id FROM delivery WHERE subscription_id = $1 AND ordering_key = $2 AND event_type = 'hold.placed' AND status = 'dead' FOR UPDATE SKIP LOCKED`;
+
+const SUPERSEDE = `UPDATE delivery SET status = 'cancelled', finished_at = $2, last_error = $3 WHERE id = ANY($1::uuid[])`;
+
+/** Why a dead placement the refresher posted in its stead is no longer dead: nothing is left to replay. */
+const postedByRefreshReason = (holdId: string, at: Date): string =>
+  `superseded by the alert refresh: hold ${holdId}'s alerts were posted at ${at.toISOString()} and are re-posted while the hold lasts, so there is nothing to replay (the attempts say why this delivery died)`;
 
 /**
  * Re-posts the alerts of active holds a third of the TTL after their last post, so Alertmanager
  * never lets one lapse while the hold lasts; a subscription deleted or turned off meanwhile has
- * its alerts let go instead, and a hold released meanwhile has them ended. `refreshDue()` is the
+ * its alerts let go instead, and a hold released meanwhile has them ended. A hold in force whose
+ * placement died for a subscription on (Alertmanager away for all its attempts) is posted too, at
+ * the next run Alertmanager takes it, and that placement marked superseded. `refreshDue()` is the
  * job; a timer runs it, and tests call it after moving the clock.
  */
 @Injectable()
@@ -48,19 +73,32 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
     clearInterval(this.timer);
   }
 
-  /** Posts every active hold's alerts whose refresh is due; returns how many holds were refreshed. */
+  /**
+   * Posts every active hold's alerts whose refresh is due, then those of holds in force whose placement died; returns
+   * how many holds' alerts were posted firing.
+   */
   async refreshDue(): Promise<number> {
     const now = this.clock.now();
-    const due = await this.dataSource.getRepository(HoldAlertEntity).find({ where: { active: true, refreshAt: LessThanOrEqual(now) }, take: 500 });
-    let refreshed = 0;
-    for (const { subscriptionId, holdId } of due) {
-      try {
-        if (await this.refresh(subscriptionId, holdId, now)) refreshed += 1;
-      } catch (error) {
-        this.logger.warn({ subscriptionId, holdId, err: (error as Error).message }, 'could not re-post hold alerts; trying again on the next run');
+    const due = await this.dataSource.getRepository(HoldAlertEntity).find({ where: { active: true, refreshAt: LessThanOrEqual(now) }, take: HOLDS_PER_RUN });
+    const unposted = (await this.dataSource.query(UNPOSTED_PLACEMENTS)) as { subscriptionId: string; holdId: string }[];
+    // An Alertmanager that does not answer costs a run one timeout, not one per hold: runs go one at a time, and other
+    // subscriptions' alerts would lapse behind it. Its holds wait for the next run.
+    const unreachable = new Set<string>();
+    let posted = 0;
+    const post = async (holds: { subscriptionId: string; holdId: string }[], job: (subscriptionId: string, holdId: string, now: Date) => Promise<boolean>) => {
+      for (const { subscriptionId, holdId } of holds) {
+        if (unreachable.has(subscriptionId)) continue;
+        try {
+          if (await job(subscriptionId, holdId, now)) posted += 1;
+        } catch (error) {
+          if (error instanceof OutboundError) unreachable.add(subscriptionId);
+          this.logger.warn({ subscriptionId, holdId, err: (error as Error).message }, 'could not re-post hold alerts; trying again on the next run');
+        }
       }
-    }
-    return refreshed;
+    };
+    await post(due, (subscriptionId, holdId) => this.refresh(subscriptionId, holdId, now));
+    await post(unposted, (subscriptionId, holdId) => this.postUnposted(subscriptionId, holdId, now));
+    return posted;
   }
 
   // The row stays locked while posting, so a release (which deactivates it first) resolves after this post, never before.
@@ -86,6 +124,33 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       }
       await this.channel.post(targetUrl, secret, hold.alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       await transaction.getRepository(HoldAlertEntity).update({ subscriptionId, holdId }, { refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
+      return true;
+    });
+  }
+
+  /**
+   * Posts the alerts of a hold in force whose placement (or an extension) died for this subscription, as its delivery
+   * would have, beside those already kept; the dead placements are marked superseded (cancelled, saying so): they no
+   * longer count as dead, and a replay would post the same alerts again. A release that overtakes the post ends the
+   * alerts at the next run, as for a placement sent while its release was consumed.
+   */
+  private postUnposted(subscriptionId: string, holdId: string, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (transaction) => {
+      const orderingKey = `hold:${holdId}`;
+      const dead = (await transaction.query(DEAD_PLACEMENTS, [subscriptionId, orderingKey])) as { id: string }[];
+      if (dead.length === 0) return false;
+      const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
+      if (!subscription?.enabled || (await transaction.getRepository(HoldReleaseEntity).existsBy({ holdId }))) return false;
+      const kept = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId }, lock: { mode: 'pessimistic_write' } });
+      // Ended by a release consumed before releases were remembered: it stays ended.
+      if (kept && !kept.active) return false;
+      // Every placement of the hold recorded for the subscription, oldest first, so an extension's alerts win over those it renews.
+      const placements = await transaction.getRepository(DeliveryEntity).find({ select: { event: true }, where: { subscriptionId, orderingKey, eventType: 'hold.placed' }, order: { seq: 'ASC' } });
+      const alerts = placements.reduce((before, { event }) => keptBeside(this.channel.placementAlerts(event), before), kept?.alerts ?? []);
+      const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
+      await transaction.getRepository(HoldAlertEntity).upsert({ subscriptionId, holdId, alerts, active: true, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      await transaction.query(SUPERSEDE, [dead.map(({ id }) => id), now, postedByRefreshReason(holdId, now)]);
       return true;
     });
   }

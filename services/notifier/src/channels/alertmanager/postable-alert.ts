@@ -11,6 +11,18 @@ export interface PostableAlert {
 
 export const HOLD_ALERT_NAME = 'MaintenanceHold';
 
+/** An alert's identity in Alertmanager: its label set. */
+const alertKey = (alert: PostableAlert): string => JSON.stringify(Object.entries(alert.labels).sort(([a], [b]) => a.localeCompare(b)));
+
+/**
+ * The alerts just posted, and beside them those posted before under other labels: an extension may list other windows
+ * (or only some, past the event's list limit), and every alert once posted is refreshed until the release resolves it.
+ */
+export const keptBeside = (posted: PostableAlert[], before: PostableAlert[]): PostableAlert[] => {
+  const keys = new Set(posted.map(alertKey));
+  return [...posted, ...before.filter((alert) => !keys.has(alertKey(alert)))];
+};
+
 /**
  * The endsAt that keeps an alert firing a TTL past `now`, or past its start when that is later: a hold
  * placed ahead of its period starts its alerts then, and an endsAt before startsAt Alertmanager refuses.

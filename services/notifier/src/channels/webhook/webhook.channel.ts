@@ -29,7 +29,7 @@ export class WebhookChannel implements Channel {
     const response = await this.outbound.send({
       url: targetUrl,
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Holdfast-Notifier/1', ...webhookHeaders(secrets, delivery.eventId, now, body) },
+      headers: { 'content-type': 'application/json', ...webhookHeaders(secrets, delivery.eventId, now, body) },
       body,
     });
     return { statusCode: expectSuccess(response, 'webhook receiver').status };
