@@ -173,7 +173,7 @@ describe('maintenance-planner: runs across windows, a page a request', () => {
     const checked = schema.safeParse((await runs('?limit=3')).body);
     expect(checked.success ? '' : z.prettifyError(checked.error)).toBe('');
     const parameters = document.paths['/v1/occurrences'].get.parameters;
-    expect(parameters.map((parameter) => parameter.name).sort()).toEqual(['cursor', 'from', 'limit', 'region', 'status', 'team', 'to']);
+    expect(parameters.map((parameter) => parameter.name).sort()).toEqual(['cursor', 'from', 'hold', 'limit', 'region', 'status', 'team', 'to']);
     for (const parameter of parameters) expect(Object.keys(parameter.schema), parameter.name).not.toEqual([]);
   });
 

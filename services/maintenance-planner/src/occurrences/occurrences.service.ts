@@ -1,14 +1,15 @@
 import { RegionCatalog } from '@holdfast/regions';
-import { decodeCursor, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
+import { decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { readRuns, type RunPosition, type RunRow } from '../calendars/calendar-runs.sql';
+import { readRuns, type RunPosition } from '../calendars/calendar-runs.sql';
 import type { PlannerSettings } from '../config/planner-settings';
 import { LocalTimes } from '../regions/local-times';
 import { footprintOf, occurrenceView, readerRegions, startableFrom } from '../windows/window-record';
 import { type HoldingRegions, readHoldingRegions } from './holding-regions';
-import type { WindowOccurrence, WindowOccurrencePage } from './occurrence-view.schema';
+import { type HoldRunRow, readHoldRuns } from './hold-runs.sql';
+import type { RunUnderHold, WindowOccurrence, WindowOccurrencePage } from './occurrence-view.schema';
 import type { WindowOccurrencesQuery } from './occurrences-query.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -22,7 +23,12 @@ function runKeyOf(key: string): Omit<RunPosition, 'startsAt'> | null {
   return { windowId: match[1].toLowerCase(), number: Number(match[2]) };
 }
 
-/** The runs of every window, or of a team's or a region's, in start order: a page of them for one request, not one request a window. */
+/** What a hold's link says of a run (byHold). */
+type RunUnderHoldRow = Pick<HoldRunRow, 'kind' | 'held_at' | 'overridden_by' | 'override_reason' | 'overridden_at'>;
+/** A run as the list shows it, read by readRuns or readHoldRuns. */
+type ListedRun = Omit<HoldRunRow, keyof RunUnderHoldRow>;
+
+/** The runs of every window, or of a team's, a region's or a hold's, in start order: a page of them for one request, not one request a window. */
 @Injectable()
 export class OccurrencesService {
   constructor(
@@ -34,7 +40,7 @@ export class OccurrencesService {
 
   async list(query: WindowOccurrencesQuery): Promise<WindowOccurrencePage> {
     const after = query.cursor ? decodeCursor(query.cursor, runKeyOf) : undefined;
-    const rows = await readRuns(this.dataSource, {
+    const asked = {
       team: query.team,
       region: query.region === undefined ? undefined : this.regionCode(query.region),
       endedAfter: query.from,
@@ -42,12 +48,19 @@ export class OccurrencesService {
       status: query.status,
       after: after && { startsAt: after.at, ...after.id },
       limit: query.limit + 1,
-    });
+    };
+    if (query.hold !== undefined) {
+      await this.assertHold(query.hold);
+      const rows = await readHoldRuns(this.dataSource, { holdId: query.hold, ...asked });
+      const holding = await readHoldingRegions(this.dataSource, rows.filter((run) => run.footprint_global));
+      return pageOf(rows, query.limit, positionOf, (run) => ({ ...this.item(run, holding), byHold: underHold(run) }));
+    }
+    const rows = await readRuns(this.dataSource, asked);
     const holding = await readHoldingRegions(this.dataSource, rows.filter((run) => run.footprint_global));
-    return pageOf(rows, query.limit, (run) => ({ at: run.starts_at, id: `${run.window_id}/${run.number}` }), (run) => this.item(run, holding));
+    return pageOf(rows, query.limit, positionOf, (run) => this.item(run, holding));
   }
 
-  private item(run: RunRow, holding: HoldingRegions): WindowOccurrence {
+  private item(run: ListedRun, holding: HoldingRegions): WindowOccurrence {
     return {
       windowId: run.window_id,
       title: run.title,
@@ -62,8 +75,26 @@ export class OccurrencesService {
     };
   }
 
+  /** A hold of that id, or 404 as GET /v1/holds/{id} answers: an empty list would read as a hold that holds nothing. */
+  private async assertHold(id: string): Promise<void> {
+    const [found] = (await this.dataSource.query('SELECT 1 FROM hold WHERE id = $1', [id])) as unknown[];
+    if (!found) throw new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
+  }
+
   /** The catalog's code for a region typed in any case, or 422 naming it, as the windows list answers. */
   private regionCode(region: string): string {
     return knownRegionCodes(this.catalog, [region], 'region')[0];
   }
+}
+
+const positionOf = (run: ListedRun) => ({ at: run.starts_at, id: `${run.window_id}/${run.number}` });
+
+function underHold(link: RunUnderHoldRow): RunUnderHold {
+  return {
+    kind: link.kind,
+    heldAt: link.held_at.toISOString(),
+    overriddenBy: link.overridden_by,
+    overrideReason: link.override_reason,
+    overriddenAt: link.overridden_at?.toISOString() ?? null,
+  };
 }
