@@ -883,7 +883,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since) */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after the resolved of the same firing) or superseded (a resolved that ended by the time the alert fired again with a later startsAt, of the earlier firing) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -995,7 +995,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after its own resolved) or superseded (a resolved of an earlier start of an alert that fired again since) */
+            /** @description What became of each alert: started, updated, cleared, duplicate, nothing-active, already-resolved (a firing that came after the resolved of the same firing) or superseded (a resolved that ended by the time the alert fired again with a later startsAt, of the earlier firing) */
             200: {
                 headers: {
                     [name: string]: unknown;

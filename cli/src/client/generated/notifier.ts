@@ -337,7 +337,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, its hold was released first, or, a dead Alertmanager placement, the alert refresh posted its hold's alerts instead: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -416,7 +416,7 @@ export interface components {
             /** @description recording order (a 64-bit integer as text) */
             seq: string;
             /**
-             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, or its hold was released first: lastError says which)
+             * @description pending: due at nextAttemptAt (waitingOn says what holds it past that); sending: claimed until leaseUntil (a notifier that stopped while sending it leaves it so until then, and it is claimed again with an interrupted attempt); delivered; dead: out of attempts or refused for good; cancelled: never to be sent (its subscription was deleted, its hold was released first, or, a dead Alertmanager placement, the alert refresh posted its hold's alerts instead: lastError says which)
              * @enum {string}
              */
             status: "pending" | "sending" | "delivered" | "dead" | "cancelled";
@@ -459,7 +459,7 @@ export interface components {
              * @enum {string}
              */
             deliveryStatus: "pending" | "sending";
-            /** @description sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (at once by that notifier started again under the same NOTIFIER_REPLICA_ID); pending: its next attempt */
+            /** @description sending: that delivery's lease end, by which it is finished or, should the notifier sending it have stopped, claimed again (sooner by that notifier started again under the same NOTIFIER_REPLICA_ID: at once after a clean stop, within about 3 s of a kill -9 by default); pending: its next attempt */
             nextTryAt: components["schemas"]["Instant"];
             /** @description the same, in a sentence */
             reason: string;

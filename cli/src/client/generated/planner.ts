@@ -268,7 +268,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runs of every window, or of a team's or a region's, by time range and status, in start order, each with its window's title and team; follow nextCursor for the next page */
+        /** Runs of every window, or of a team's, a region's or a hold's, by time range and status, in start order, each with its window's title and team; follow nextCursor for the next page */
         get: operations["OccurrencesController_list"];
         put?: never;
         post?: never;
@@ -889,6 +889,19 @@ export interface components {
                 zones: string[];
             }[];
         };
+        RunUnderHold: {
+            /** @description when the hold took the run */
+            heldAt: components["schemas"]["Instant"];
+            /**
+             * @description held: the hold stops the run unless an override lets it through; notify-only: a notify-only window's run, flagged, not stopped
+             * @enum {string}
+             */
+            kind: "held" | "notify-only";
+            overriddenAt: components["schemas"]["Instant"] | null;
+            /** @description who let the run through the hold with an override; null when none did */
+            overriddenBy: string | null;
+            overrideReason: string | null;
+        };
         Slot: {
             endsAt: components["schemas"]["Instant"];
             expectedImpact: number;
@@ -1017,6 +1030,8 @@ export interface components {
             [key: string]: unknown;
         });
         WindowOccurrence: {
+            /** @description with hold= only: what that hold does to this run */
+            byHold?: components["schemas"]["RunUnderHold"];
             endsAt: components["schemas"]["Instant"];
             footprint: {
                 global: boolean;
@@ -2957,6 +2972,8 @@ export interface operations {
                 to?: string;
                 region?: string;
                 team?: string;
+                /** @description only the runs this hold holds, flags (a notify-only window's) or lets through by an override, or for a released hold those it held when released: as many as GET /v1/holds/{id} counts (heldOccurrences and notifyOnlyOccurrences), each with byHold; 404 hold-not-found for no hold of that id */
+                hold?: string;
                 status?: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "missed" | "cancelled";
                 limit?: number;
                 cursor?: string;
@@ -2996,6 +3013,15 @@ export interface operations {
             };
             /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description hold-not-found: there is no hold of the id given in hold (GET /v1/holds lists them) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
