@@ -5,6 +5,15 @@ import { detectionConfigOf } from '../samples/detection-policy';
 import { DEFAULT_SURGE_THRESHOLDS, thresholdsFor } from '../detection';
 
 const parse = (environment: NodeJS.ProcessEnv) => analyzerService.configFromEnvironment(environment).settings;
+/** The refusal's text, for an environment that must be refused. */
+const refusal = (environment: NodeJS.ProcessEnv): string => {
+  try {
+    parse(environment);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the environment was accepted');
+};
 
 describe('analyzer settings', () => {
   it('has documented defaults for every variable', () => {
@@ -74,14 +83,6 @@ describe('analyzer settings', () => {
 
   it('says where a JSON variable breaks, never what it holds: ALERT_SENDERS carries credentials', () => {
     const secret = 'supersecret-token-0123456789';
-    const refusal = (environment: NodeJS.ProcessEnv) => {
-      try {
-        parse(environment);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error('the environment was accepted');
-    };
     // JSON.parse quotes the text around an unexpected token: ..."{"bearer":supersecre"...
     const unquoted = refusal({ ALERT_SENDERS: `{"alertmanager":{"bearer":${secret}}}` });
     expect(unquoted).toContain('\n  ALERT_SENDERS (JSON holding credentials, not shown): not JSON: it breaks at line 1, column 27; check the quotes');
@@ -152,14 +153,6 @@ describe('analyzer settings', () => {
   });
 
   it("names in a first start's list, with the other variables' refusals, what a JSON variable's values conflict in: the checks that read no other variable", () => {
-    const refusal = (environment: NodeJS.ProcessEnv) => {
-      try {
-        parse(environment);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      throw new Error('the environment was accepted');
-    };
     const queries = [
       { metric: 'rps', query: 'sum by (region) (rate(a[5m]))' },
       { metric: 'rps', query: 'sum by (region) (rate(b[5m]))' },
