@@ -532,6 +532,13 @@ describe('holdfast (the CLI) against the three running services', () => {
       expect(explained.stdout).toMatch(/cause: manual request/);
       const occurrences = await holdfast(['windows', 'occurrences', windowId, '--status', 'held']);
       expect(occurrences.stdout).toMatch(new RegExp(`^1 +held .+${holdId}`, 'm'));
+      // From the hold's side: its counts, and the window's run it holds among its runs, in Tehran's time.
+      const holding = await holdfast(['holds', 'show', holdId]);
+      expect(holding.code, holding.stderr).toBe(0);
+      expect(holding.stdout).toMatch(/^runs: +[1-9]\d* held, \d+ notify-only$/m);
+      expect(holding.stdout).toMatch(
+        new RegExp(`^${windowId} +Core router upgrade +network-ops +1 +held +${YEAR}-06-15 21:00 UTC +held since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC +IR ${YEAR}-06-16 00:30 Asia/Tehran \\(\\+03:30\\)$`, 'm'),
+      );
 
       const overridden = await holdfast(['holds', 'override', windowId, '--occurrence', '1', '--reason', 'security patch cannot wait']);
       expect(overridden).toMatchObject({ code: 0, stdout: `overridden: window ${windowId} occurrence 1 may run (security patch cannot wait)\n` });

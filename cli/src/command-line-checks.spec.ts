@@ -84,6 +84,7 @@ describe('holdfast command line: flags checked before any call', () => {
       ['windows suggestions', 'window', 'holdfast windows list'],
       ['windows skip', 'window', 'holdfast windows list', '--occurrence', '2'],
       ['holds release', 'hold', 'holdfast holds list', '--reason', 'x'],
+      ['holds show', 'hold', 'holdfast holds list'],
       ['holds override', 'window', 'holdfast windows list', '--reason', 'x'],
       ['explain', 'window', 'holdfast windows list'],
       ['surges show', 'surge', 'holdfast surges list'],

@@ -31,6 +31,7 @@ describe('holdfast command line: what it refuses before asking a service', () =>
       // Followed by a flag the mistyped command takes, it is still the command that is mistyped, not the list's flag that is unknown.
       [['windows', 'star', '0190e0c8-0000-7000-8000-000000000001', '--occurrence', '3'], 'unknown command "windows star"; did you mean "windows start"? run holdfast --help for the list'],
       [['holds', 'overide', '0190e0c8-0000-7000-8000-000000000001', '--reason', 'x'], 'unknown command "holds overide"; did you mean "holds override"? run holdfast --help for the list'],
+      [['holds', 'shwo', '0190e0c8-0000-7000-8000-000000000001'], 'unknown command "holds shwo"; did you mean "holds show"? run holdfast --help for the list'],
       [['dead-letters', 'rep', '--everything'], 'unknown command "dead-letters rep"; did you mean "dead-letters replay"? run holdfast --help for the list'],
     ] as const) {
       const { code, said, calls } = await holdfast(args);

@@ -8,6 +8,7 @@ import { localRangePerRegion, localTime, offsetNote, utcTime, type ZoneOf } from
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
+import { localLines, runStatus, type RegionLocalTime } from './windows.command';
 
 export interface HoldView {
   id: string;
@@ -27,6 +28,13 @@ export interface HoldView {
 
 /** A detector surge's evidence as the planner's document gives it: a `support` the contract adds fails to compile until it is worded below. */
 type SurgeEvidence = NonNullable<components['schemas']['WindowExplanation']['holds'][number]['cause']['evidence']>;
+
+/** GET /v1/holds/{id}: a hold, who released it and why, its version, and what it holds, counted. */
+type HoldDetail = HoldView &
+  Pick<components['schemas']['HoldDetail'], 'version' | 'releasedBy' | 'releaseReason' | 'heldOccurrences' | 'notifyOnlyOccurrences' | 'overrideCount'>;
+
+/** A run GET /v1/occurrences?hold= lists, with its window and what that hold does to it (byHold); its local times as windows occurrences reads them. */
+type HoldRun = Omit<components['schemas']['WindowOccurrence'], 'localTimes'> & { localTimes: RegionLocalTime[] };
 
 interface ExplanationView {
   windowId: string;
@@ -92,6 +100,25 @@ async function showHold(context: CommandContext, hold: HoldView): Promise<void> 
   );
 }
 
+/** "2 runs", "1 run". */
+const runsCounted = (count: number): string => `${count} run${count === 1 ? '' : 's'}`;
+
+/** When a hold was released, by whom and why; or that it was not. */
+function releasedLine(hold: HoldDetail): string {
+  if (!hold.releasedAt) return 'no';
+  const when = `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}`;
+  return `${when}${hold.releasedBy ? ` by ${hold.releasedBy}` : ''}${hold.releaseReason ? `: ${hold.releaseReason}` : ''}`;
+}
+
+/** How the hold shown has a run: held, flagged (a notify-only window's), or let through by an override, by whom, when and why. */
+function underThisHold({ byHold }: HoldRun): string {
+  if (!byHold) return '-';
+  if (byHold.kind === 'notify-only') return 'notify-only: flagged, not held';
+  if (byHold.overriddenBy === null) return `held since ${utcTime(byHold.heldAt)}`;
+  const when = byHold.overriddenAt ? ` at ${utcTime(byHold.overriddenAt)}` : '';
+  return `let through, overridden by ${byHold.overriddenBy}${when}${byHold.overrideReason ? `: ${byHold.overrideReason}` : ''}`;
+}
+
 export const holdCommands: Command[] = [
   {
     name: 'holds list',
@@ -121,6 +148,56 @@ export const holdCommands: Command[] = [
         ),
       );
       noteMore(context, body, 'holds');
+    },
+  },
+  {
+    name: 'holds show',
+    argument: 'HOLD_ID',
+    usage: 'holdfast holds show HOLD_ID [--limit N]',
+    summary: 'a hold, what it holds counted, and the runs it holds, flags (notify-only) or lets through by an override, in start order (the first 500, or --limit N)',
+    options: { limit: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'hold');
+      // readPages reads --limit only once the hold is read: checked here, a typo is refused before any call, as the other lists refuse it.
+      wholeNumber(context.values, 'limit');
+      const hold = expectOk<HoldDetail>(await reach(() => context.api.planner.GET('/v1/holds/{id}', { params: { path: { id } } }), planner));
+      const runs = await readPages(context, { pageMax: 2000, shown: 500 }, async (page) =>
+        expectOk<Page<HoldRun>>(await reach(() => context.api.planner.GET('/v1/occurrences', { params: { query: { hold: id, ...page } } }), planner)),
+      );
+      if (context.json) return printJson(context.io, { hold, ...runs });
+      context.io.out(
+        fields([
+          ['hold', hold.id],
+          ['regions', hold.regions.join(', ')],
+          ['source', hold.source],
+          ['reason', hold.reason],
+          ['from', utcTime(hold.from)],
+          ['until', untilOf(hold)],
+          ['released', releasedLine(hold)],
+          ['version', String(hold.version)],
+          ['local times', holdSpan(hold, await regionZones(context.api))],
+          ['runs', `${hold.heldOccurrences} held, ${hold.notifyOnlyOccurrences} notify-only`],
+          ['overrides', hold.overrideCount === 0 ? 'none' : `${runsCounted(hold.overrideCount)} let through`],
+        ]),
+      );
+      context.io.out('\n');
+      context.io.out(
+        table(
+          ['WINDOW', 'TITLE', 'TEAM', '#', 'STATUS', 'STARTS (UTC)', 'BY THIS HOLD', 'LOCAL START PER REGION'],
+          runs.items.map((run) => [
+            run.windowId,
+            run.title,
+            run.ownerTeam,
+            String(run.number),
+            runStatus(run),
+            utcTime(run.startsAt),
+            underThisHold(run),
+            // A global window's run is in the regions of the holds on it; with none left in force (a released hold's), in its planned zone.
+            localLines(run.startsAt, run.localTimes, run.plannedZone),
+          ]),
+        ),
+      );
+      noteMore(context, runs, 'runs');
     },
   },
   {
@@ -209,7 +286,7 @@ function standingOf(hold: HoldView, now: number): { kind: (typeof STANDINGS)[num
 
 /**
  * A window's id not found may be a hold's given in its place (the gate's table and holds list lead with hold ids): asked once, a hold of that id is said
- * so, with where the windows it holds are listed (the planner lists them by region, not by hold); else the 404 stands.
+ * so, with holds show, which lists the windows it holds; else the 404 stands.
  */
 async function refuseHoldId(context: CommandContext, id: string, notFound: ApiAnswer): Promise<void> {
   if (!isProblem(notFound.body) || notFound.body.code !== 'window-not-found') return;
@@ -221,12 +298,9 @@ async function refuseHoldId(context: CommandContext, id: string, notFound: ApiAn
   }
   const hold = found.body as Partial<HoldView> | undefined;
   if (!found.response.ok || hold?.id !== id || !Array.isArray(hold.regions)) return;
-  const [only] = hold.regions;
-  const where =
-    hold.regions.length === 1
-      ? `holdfast windows list --status held --region ${only} lists the windows held in ${only}`
-      : `holdfast windows list --status held --region R lists the windows held in region R, for each of its regions: ${hold.regions.join(', ')}`;
-  throw new CliError(`${id} is a hold's id (${hold.regions.join(', ')}: ${hold.reason}), not a window's: holds override takes the id of a window it holds; ${where}`);
+  throw new CliError(
+    `${id} is a hold's id (${hold.regions.join(', ')}: ${hold.reason}), not a window's: holds override takes the id of a window it holds; holdfast holds show ${id} lists the windows it holds, with each run's number for --occurrence N`,
+  );
 }
 
 /** What the analyzer learned the baseline from (evidence.support), as its surge reasons word it; absent from an analyzer older than support. */

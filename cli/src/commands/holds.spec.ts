@@ -183,19 +183,182 @@ describe('holdfast holds and explain, when a hold is not in force', () => {
     const holdsAsIs = (asked: Asked): Answer => (asked.url === `/v1/holds/${HOLD}` ? { body: { ...hold, heldOccurrences: 3, notifyOnlyOccurrences: 0, overrides: [], overrideCount: 0 } } : notFound);
     const { code, said, asked } = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], holdsAsIs);
     expect(code).toBe(ExitCode.error);
+    // The hold's own list of what it holds, not the windows held in each of its regions (by any hold).
     expect(said.err).toBe(
       `holdfast: ${HOLD} is a hold's id (IR, NP: election night), not a window's: holds override takes the id of a window it holds; ` +
-        'holdfast windows list --status held --region R lists the windows held in region R, for each of its regions: IR, NP\n',
+        `holdfast holds show ${HOLD} lists the windows it holds, with each run's number for --occurrence N\n`,
     );
     expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/windows/${HOLD}/override`, `GET /v1/holds/${HOLD}`]);
-
-    const one = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], (asked) => (asked.url === `/v1/holds/${HOLD}` ? { body: { ...hold, regions: ['IR'] } } : notFound));
-    expect(one.said.err).toContain("holds override takes the id of a window it holds; holdfast windows list --status held --region IR lists the windows held in IR\n");
 
     // No hold of that id either: the planner's 404 as before.
     const neither = await holdfast(['holds', 'override', HOLD, '--reason', 'ship it'], (asked) =>
       asked.url === `/v1/holds/${HOLD}` ? { status: 404, body: { status: 404, title: 'Not Found', code: 'hold-not-found', detail: `No hold ${HOLD}.` } } : notFound,
     );
     expect(neither.said.err).toBe(`holdfast: No window ${HOLD}. (window-not-found)\n  from the CLI: holdfast windows list lists the windows\n`);
+  });
+});
+
+describe('holdfast holds show: a hold and the runs it holds, flags or lets through', () => {
+  afterEach(closeStandIns);
+
+  const CATALOG = { items: [{ code: 'IR', name: 'Iran', zone: 'Asia/Tehran' }, { code: 'NP', name: 'Nepal', zone: 'Asia/Kathmandu' }] };
+  const ROUTER = '0190e0c8-0000-7000-8000-0000000000f1';
+  const CACHE = '0190e0c8-0000-7000-8000-0000000000f2';
+  const CORE = '0190e0c8-0000-7000-8000-0000000000f3';
+  const detail = {
+    ...hold,
+    causeId: '0190e0c8-0000-7000-8000-0000000000c1',
+    clearedAt: null,
+    placedBy: 'ops',
+    releaseDueAt: null,
+    releaseReason: null,
+    releasedBy: null,
+    version: 2,
+    heldOccurrences: 2,
+    notifyOnlyOccurrences: 1,
+    overrides: [{ windowId: CORE, occurrence: 2, overriddenBy: 'ops', reason: 'security patch cannot wait', overriddenAt: '2026-06-14T19:00:00.000Z' }],
+    overrideCount: 1,
+  };
+  const local = (region: string, zone: string, startsAtLocal: string, offset: string) => ({ region, zone, startsAtLocal, endsAtLocal: startsAtLocal, offset });
+  const listedRun = (windowId: string, changes: object) => ({
+    windowId,
+    number: 1,
+    startsAt: '2026-06-14T21:00:00.000Z',
+    endsAt: '2026-06-14T22:00:00.000Z',
+    status: 'held',
+    heldBy: [HOLD],
+    letThroughBy: [],
+    startableFrom: '2026-06-14T20:50:00.000Z',
+    title: 'Router upgrade',
+    ownerTeam: 'network-ops',
+    footprint: { global: false, regions: ['IR'] },
+    plannedZone: 'Asia/Tehran',
+    surgePolicy: 'hold',
+    localTimes: [local('IR', 'Asia/Tehran', '2026-06-15T00:30', '+03:30')],
+    byHold: { kind: 'held', heldAt: '2026-06-14T18:00:00.000Z', overriddenBy: null, overrideReason: null, overriddenAt: null },
+    ...changes,
+  });
+  const runs = [
+    listedRun(ROUTER, {}),
+    listedRun(CORE, {
+      number: 2,
+      startsAt: '2026-06-14T23:00:00.000Z',
+      status: 'scheduled',
+      heldBy: [],
+      letThroughBy: [HOLD],
+      title: 'Core switch',
+      footprint: { global: true, regions: [] },
+      plannedZone: 'America/Los_Angeles',
+      // A global window's run is read in the regions of the holds on it.
+      localTimes: [local('IR', 'Asia/Tehran', '2026-06-15T02:30', '+03:30'), local('NP', 'Asia/Kathmandu', '2026-06-15T04:45', '+05:45')],
+      byHold: { kind: 'held', heldAt: '2026-06-14T18:00:00.000Z', overriddenBy: 'ops', overrideReason: 'security patch cannot wait', overriddenAt: '2026-06-14T19:00:00.000Z' },
+    }),
+    listedRun(CACHE, {
+      number: 3,
+      startsAt: '2026-06-15T01:00:00.000Z',
+      status: 'scheduled',
+      heldBy: [],
+      title: 'Cache flush',
+      ownerTeam: 'edge',
+      footprint: { global: false, regions: ['NP'] },
+      surgePolicy: 'notify-only',
+      localTimes: [local('NP', 'Asia/Kathmandu', '2026-06-15T06:45', '+05:45')],
+      byHold: { kind: 'notify-only', heldAt: '2026-06-14T18:00:00.000Z', overriddenBy: null, overrideReason: null, overriddenAt: null },
+    }),
+  ];
+  /** The planner: the hold, and its runs a page at a time (`pageSize` each, the cursor being where the next page starts). */
+  const holdfast = async (args: string[], answers: { hold?: Answer; runs?: typeof runs; pageSize?: number } = {}) => {
+    const { runs: listed = runs, pageSize = 500 } = answers;
+    const service = await standInService((asked) => {
+      const url = new URL(asked.url, 'http://planner');
+      if (url.pathname === '/v1/regions') return { body: CATALOG };
+      if (url.pathname === `/v1/holds/${HOLD}`) return answers.hold ?? { body: detail };
+      const from = Number(url.searchParams.get('cursor') ?? 0);
+      const to = from + Math.min(pageSize, Number(url.searchParams.get('limit')));
+      return { body: { items: listed.slice(from, to), nextCursor: to < listed.length ? String(to) : null } };
+    });
+    const { io, said } = specIo();
+    const code = await run([...args, '--planner-url', service.url], io);
+    return { code, said, asked: service.asked.filter(({ url }) => url !== '/v1/regions').map(({ method, url }) => `${method} ${url}`) };
+  };
+
+  it('shows the hold with its version, counts and local times, then each run it has: window, run, start, status and how the hold has it', async () => {
+    const { code, said, asked } = await holdfast(['holds', 'show', HOLD]);
+    expect(code).toBe(ExitCode.ok);
+    expect(asked).toEqual([`GET /v1/holds/${HOLD}`, `GET /v1/occurrences?hold=${HOLD}&limit=500`]);
+    const [about, listed] = said.out.split('\n\n');
+    expect(about.split('\n')).toEqual([
+      `hold:        ${HOLD}`,
+      'regions:     IR, NP',
+      'source:      manual',
+      'reason:      election night',
+      'from:        2026-06-14 18:00 UTC',
+      'until:       until released',
+      'released:    no',
+      'version:     2',
+      'local times: IR 2026-06-14 21:30 Asia/Tehran (+03:30) - open',
+      '             NP 2026-06-14 23:45 Asia/Kathmandu (+05:45) - open',
+      'runs:        2 held, 1 notify-only',
+      'overrides:   1 run let through',
+    ]);
+    const [header, , ...rows] = listed.trimEnd().split('\n');
+    expect(header).toMatch(/^WINDOW +TITLE +TEAM +# +STATUS +STARTS \(UTC\) +BY THIS HOLD +LOCAL START PER REGION$/);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatch(new RegExp(`^${ROUTER} +Router upgrade +network-ops +1 +held +2026-06-14 21:00 UTC +held since 2026-06-14 18:00 UTC +IR 2026-06-15 00:30 Asia/Tehran \\(\\+03:30\\)$`));
+    // A global window's run in the holding regions' local times, and who let it through the hold and why.
+    expect(rows[1]).toMatch(
+      new RegExp(`^${CORE} +Core switch +network-ops +2 +scheduled +2026-06-14 23:00 UTC +let through, overridden by ops at 2026-06-14 19:00 UTC: security patch cannot wait +IR 2026-06-15 02:30 Asia/Tehran \\(\\+03:30\\)$`),
+    );
+    expect(rows[2]).toMatch(/^ +NP 2026-06-15 04:45 Asia\/Kathmandu \(\+05:45\)$/);
+    expect(rows[3]).toMatch(new RegExp(`^${CACHE} +Cache flush +edge +3 +scheduled +2026-06-15 01:00 UTC +notify-only: flagged, not held +NP 2026-06-15 06:45 Asia/Kathmandu \\(\\+05:45\\)$`));
+    expect(said.err).toBe('');
+  });
+
+  it("says when a released hold was released, by whom and why, and gives a global window's run no hold names any more in its planned zone", async () => {
+    const released = { ...detail, active: false, releasedAt: '2026-06-14T21:00:00.000Z', releasedBy: 'ops', releaseReason: 'count over', version: 3, overrides: [], overrideCount: 0 };
+    const global = listedRun(CORE, { heldBy: [], title: 'Core switch', footprint: { global: true, regions: [] }, plannedZone: 'America/Los_Angeles', status: 'scheduled', localTimes: [] });
+    const { said } = await holdfast(['holds', 'show', HOLD], { hold: { body: released }, runs: [global] });
+    expect(said.out).toMatch(/^released: +2026-06-14 21:00 UTC by ops: count over$/m);
+    expect(said.out).toMatch(/^version: +3$/m);
+    expect(said.out).toMatch(/^overrides: +none$/m);
+    expect(said.out).toMatch(/ +held since 2026-06-14 18:00 UTC +planned 2026-06-14 14:00 America\/Los_Angeles \(-07:00\)$/m);
+  });
+
+  it('reads the runs page after page up to --limit, saying on stderr that more follow, as the other lists do', async () => {
+    const every = await holdfast(['holds', 'show', HOLD], { pageSize: 2 });
+    expect(every.asked).toEqual([`GET /v1/holds/${HOLD}`, `GET /v1/occurrences?hold=${HOLD}&limit=500`, `GET /v1/occurrences?hold=${HOLD}&limit=498&cursor=2`]);
+    expect(every.said.out).toContain(CACHE);
+    expect(every.said.err).toBe('');
+    const two = await holdfast(['holds', 'show', HOLD, '--limit', '2']);
+    expect(two.asked).toEqual([`GET /v1/holds/${HOLD}`, `GET /v1/occurrences?hold=${HOLD}&limit=2`]);
+    expect(two.said.out).not.toContain(CACHE);
+    expect(two.said.err).toBe('showing the first 2 runs; more follow (a larger --limit shows them)\n');
+    const wrong = await holdfast(['holds', 'show', HOLD, '--limit', '0']);
+    expect(wrong.code).toBe(ExitCode.usage);
+    expect(wrong.said.err).toContain('--limit must be a whole number of at least 1, not 0');
+    expect(wrong.asked).toEqual([]);
+  });
+
+  it("prints the API's JSON with --json: the hold and its runs, as a list's page", async () => {
+    const { said } = await holdfast(['holds', 'show', HOLD, '--json', '--limit', '2']);
+    expect(JSON.parse(said.out)).toEqual({ hold: detail, items: runs.slice(0, 2), nextCursor: '2' });
+    expect(said.err).toBe('');
+  });
+
+  it("says the planner's 404 for a hold it does not know, asking for no runs", async () => {
+    const notFound = { status: 404, body: { type: 'https://holdfast.dev/problems/hold-not-found', title: 'Not Found', status: 404, code: 'hold-not-found', detail: `No hold ${HOLD}: list holds with GET /v1/holds.` } };
+    const { code, said, asked } = await holdfast(['holds', 'show', HOLD], { hold: notFound });
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(`holdfast: No hold ${HOLD}: list holds with GET /v1/holds. (hold-not-found)\n  from the CLI: holdfast holds list lists the holds\n`);
+    expect(asked).toEqual([`GET /v1/holds/${HOLD}`]);
+  });
+
+  it('is in the command list and the holds group help', async () => {
+    const { io, said } = specIo();
+    expect(await run(['--help'], io)).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^ {2}holds show +a hold, what it holds counted, and the runs it holds, flags \(notify-only\) or lets through by an override/m);
+    const group = specIo();
+    expect(await run(['holds', '--help'], group.io)).toBe(ExitCode.ok);
+    expect(group.said.out).toContain('usage: holdfast holds show HOLD_ID [--limit N]\n');
   });
 });

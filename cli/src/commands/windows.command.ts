@@ -46,7 +46,7 @@ interface OccurrenceView {
 }
 
 /** A run's status, with the slot proposed for it when its hold's release left it needing one. */
-const runStatus = (run: OccurrenceView): string => (run.proposedSlot ? `${run.status} (proposed ${utcTime(run.proposedSlot.startsAt)})` : run.status);
+export const runStatus = (run: Pick<OccurrenceView, 'status' | 'proposedSlot'>): string => (run.proposedSlot ? `${run.status} (proposed ${utcTime(run.proposedSlot.startsAt)})` : run.status);
 
 // Statuses of a run still to come. A hold's automatic move leaves the run scheduled at its new time (held, if a hold lands on it
 // again); a run waiting for a slot is at its planned time, and one started or over is where it ran, though an update moved the window since.
