@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI_URLS } from '../../../scripts/system/start-banner.mjs';
-import { SERVICES } from '../../../scripts/system/system-runner.mjs';
 import { answersMethod, HttpServices, routesServing, type HttpServiceName } from './http-routes';
 
 // The copies the CLI keeps of each service's OpenAPI document, generated from its code: e2e/cli checks each
@@ -23,11 +21,6 @@ const services = Object.keys(HttpServices) as HttpServiceName[];
 describe('the HTTP route map', () => {
   it.each(services)('names exactly the paths and methods of the %s OpenAPI document (else update HttpServices)', (service) => {
     expect(mapped(service).sort()).toEqual(documented(service).sort());
-  });
-
-  it('names each service with the port npm start gives it and the variable the CLI finds it by', () => {
-    expect(services.map((service) => ({ service, port: HttpServices[service].port }))).toEqual(SERVICES.map(({ name, port }) => ({ service: name, port })));
-    expect(services.map((service) => ({ service, variable: HttpServices[service].cliUrlVariable, url: `http://localhost:${HttpServices[service].port}` }))).toEqual(CLI_URLS);
   });
 
   it('finds the routes serving a path as the services route it: any case, one trailing slash, a parameter as one segment', () => {
