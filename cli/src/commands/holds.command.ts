@@ -28,6 +28,7 @@ export interface HoldView {
 
 /** A detector surge's evidence as the planner's document gives it: a `support` the contract adds fails to compile until it is worded below. */
 type SurgeEvidence = NonNullable<components['schemas']['WindowExplanation']['holds'][number]['cause']['evidence']>;
+type EvidenceSample = NonNullable<SurgeEvidence['samples']>[number];
 
 /** GET /v1/holds/{id}: a hold, who released it and why, its version, and what it holds, counted. */
 type HoldDetail = HoldView &
@@ -52,6 +53,8 @@ interface ExplanationView {
       requestedBy?: string | null;
       correlationId?: string | null;
       evidence?: SurgeEvidence | null;
+      /** The sample that started the surge while the evidence, its latest, carries it; absent from a planner older than it. */
+      startSample?: EvidenceSample | null;
     };
   }[];
 }
@@ -267,8 +270,7 @@ export const holdCommands: Command[] = [
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
         const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
         if (origin) context.io.out(`  started by: ${origin}\n`);
-        const deciding = cause.evidence?.samples?.at(-1);
-        if (deciding) context.io.out(`  deciding sample: ${hold.regions.join(', ')} at ${deciding.at}, ${deciding.value}${measuredAgainst(cause.evidence!)}\n`);
+        if (cause.evidence) for (const line of decidingSample(hold, cause.evidence, cause.startSample)) context.io.out(`  ${line}\n`);
         for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
       }
     },
@@ -317,6 +319,24 @@ function measuredAgainst({ baseline, support }: SurgeEvidence): string {
   if (support === 'ceiling') return ` against the warm-up ceiling of ${level} (the region's baseline still learning)`;
   if (support === 'none') return ', with nothing learned yet to measure it against';
   return ` against a baseline of ${level}${support ? BASELINE_LEARNED_FROM[support] : ''}`;
+}
+
+/**
+ * The sample that started the surge, the one its sample event id names, and the latest the evidence was updated with, if another:
+ * the hold keeps the surge's latest evidence, which carries the start's sample only while the surge was updated soon after it.
+ */
+function decidingSample(hold: HoldView, evidence: SurgeEvidence, startSample: EvidenceSample | null | undefined): string[] {
+  const regions = hold.regions.join(', ');
+  const latest = evidence.samples?.at(-1);
+  if (!latest) return [];
+  // A planner older than startSample: the start's sample is the one taken at the hold's from, the surge's start, as the planner finds it.
+  const start = startSample === undefined ? evidence.samples?.find((sample) => Date.parse(sample.at) === Date.parse(hold.from)) : startSample;
+  const latestSaid = `${regions} at ${latest.at}, ${latest.value}${measuredAgainst(evidence)}`;
+  if (start?.at === latest.at) return [`deciding sample: ${latestSaid}`];
+  const startSaid = start
+    ? `${start.at}, ${start.value}${start.expected === undefined ? '' : ` against a baseline of ${Math.round(start.expected * 10) / 10}`}`
+    : `${hold.from}, as the surge started (its value is no longer in the evidence kept, the surge's latest)`;
+  return [`deciding sample: ${regions} at ${startSaid}`, `latest sample: ${latestSaid}`];
 }
 
 /** What started a hold's surge, from the surge's correlation id: a declaration's id, an alert's sender and fingerprint, a sample's event id. */

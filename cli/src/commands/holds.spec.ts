@@ -72,9 +72,33 @@ describe('holdfast holds and regions named on the command line', () => {
     const SAMPLE = '74e4deef-93b8-500a-8589-c185afb9bd9a';
     const evidence = { observed: 8000, baseline: 161.8372, score: 121.3, samples: [{ at: '2026-12-06T23:40:00.000Z', value: 170, expected: 160, z: 0.3 }, { at: '2026-12-06T23:45:00.000Z', value: 8000, expected: 162, z: 480 }] };
     const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence, requestedBy: null, causeEventId: SAMPLE, correlationId: SAMPLE };
-    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+    const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector', from: '2026-12-06T23:45:00.000Z' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
     expect(said.out).toContain(`  started by: sample event ${SAMPLE} (its producer's log names it; a bare JSON sample's id is one the analyzer derived, known to its producer by the deciding sample below)\n`);
     expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
+    expect(said.out).not.toContain('latest sample');
+  });
+
+  it("explain: pairs the sample event that started the surge with that surge's starting sample, and labels the latest update's sample as the latest", async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const SAMPLE = 'e7f6553b-93b8-500a-8589-c185afb9bd9a';
+    // The hold keeps the surge's latest evidence: updated the next afternoon, it no longer reaches back to the start at 21:25.
+    const evidence = { observed: 21408, baseline: 10409, score: 4, support: 'hour-of-week', samples: [{ at: '2026-12-07T16:25:00.000Z', value: 20100, expected: 10400 }, { at: '2026-12-07T16:30:00.000Z', value: 21408, expected: 10409 }] };
+    const explained = async (startSample?: object | null) => {
+      const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IN', severity: 'major', evidence, startSample, requestedBy: null, causeEventId: SAMPLE, correlationId: SAMPLE };
+      const surgeHold = { ...hold, regions: ['IN'], source: 'detector', from: '2026-12-06T21:25:00.000Z' };
+      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: surgeHold, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+      const lines = said.out.split('\n');
+      const startedBy = lines.findIndex((line) => line.startsWith(`  started by: sample event ${SAMPLE} `));
+      expect(startedBy).toBeGreaterThan(0);
+      return lines.slice(startedBy + 1, startedBy + 3);
+    };
+    const latest = '  latest sample: IN at 2026-12-07T16:30:00.000Z, 21408 against a baseline of 10409 for its local hour of the week';
+    expect(await explained({ at: '2026-12-06T21:25:00.000Z', value: 9000, expected: 5783, zScore: 3.1 })).toEqual(['  deciding sample: IN at 2026-12-06T21:25:00.000Z, 9000 against a baseline of 5783', latest]);
+    const notKept = "  deciding sample: IN at 2026-12-06T21:25:00.000Z, as the surge started (its value is no longer in the evidence kept, the surge's latest)";
+    expect(await explained(null)).toEqual([notKept, latest]);
+    // A planner older than startSample: the start's sample is still not taken for the latest.
+    expect(await explained()).toEqual([notKept, latest]);
   });
 
   it('explain: says what the deciding sample was measured against: the warm-up ceiling, or the part of the baseline the analyzer had learned', async () => {
@@ -82,7 +106,8 @@ describe('holdfast holds and regions named on the command line', () => {
     const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
     const explained = async (evidence: object) => {
       const cause = { kind: 'surge', source: 'detector', causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence: { observed: 5000, baseline: 1000, score: 5, samples: [{ at: '2026-12-07T16:40:00.000Z', value: 5000 }], ...evidence }, requestedBy: null, causeEventId: null, correlationId: null };
-      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source: 'detector' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+      const started = { ...hold, regions: ['IR'], source: 'detector', from: '2026-12-07T16:40:00.000Z' };
+      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: started, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
       return said.out.split('\n').find((line) => line.startsWith('  deciding sample: '));
     };
     const at = '  deciding sample: IR at 2026-12-07T16:40:00.000Z, 5000';

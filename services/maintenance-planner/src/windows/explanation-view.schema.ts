@@ -1,4 +1,4 @@
-import { EntityIdSchema, HoldSourceSchema, RegionCodeSchema, RegionLocalTimeSchema, SlotSchema, SurgeEvidenceSchema, SurgeSeveritySchema, WindowStatusSchema } from '@holdfast/contracts';
+import { EntityIdSchema, EvidenceSampleSchema, HoldSourceSchema, RegionCodeSchema, RegionLocalTimeSchema, SlotSchema, SurgeEvidenceSchema, SurgeSeveritySchema, WindowStatusSchema } from '@holdfast/contracts';
 import { zodAnswerSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 import { AuditTransitionSchema } from '../audit/audit-entry-view.schema';
@@ -11,7 +11,13 @@ const HoldCauseSchema = z.strictObject({
   causeId: z.string(),
   reason: z.string().meta({ description: "the surge's own reason, else the hold's" }),
   severity: SurgeSeveritySchema.nullable(),
-  evidence: SurgeEvidenceSchema.nullable().meta({ description: "the detector's evidence; null for an alert, a declaration or a manual request" }),
+  evidence: SurgeEvidenceSchema.nullable().meta({ description: "the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration or a manual request" }),
+  startSample: EvidenceSampleSchema.nullable()
+    .optional()
+    .meta({
+      description:
+        "the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), while the evidence, the surge's latest, still carries it; null once the surge was updated past it (it was taken at the hold's from), and for an alert, a declaration or a manual request",
+    }),
   requestedBy: z.string().nullable(),
   causeEventId: z.guid().nullable(),
   correlationId: z.string().nullable(),

@@ -1,3 +1,4 @@
+import type { SurgeEvidence } from '@holdfast/contracts';
 import { Clock } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -54,6 +55,7 @@ export class ExplanationService {
             reason: hold.surge_reason ?? hold.reason,
             severity: hold.severity,
             evidence: hold.evidence,
+            startSample: startSampleOf(hold),
             requestedBy: hold.placed_by,
             causeEventId: hold.cause_event_id,
             correlationId: hold.correlation_id,
@@ -90,4 +92,13 @@ export class ExplanationService {
       localTimesOfCurrent: this.localTimes.of(current.start, current.end, readerRegions(window, proposal.regions.filter((region) => region !== PLANNED_ZONE_REGION))),
     };
   }
+}
+
+/**
+ * The sample that started a surge's hold: the hold keeps only the surge's latest evidence, whose samples (the last few judged)
+ * reach back to the start, taken at the hold's from (the surge's start), only while the surge was last updated soon after it.
+ */
+function startSampleOf(hold: Pick<HoldRow, 'source' | 'evidence' | 'from_at'>): NonNullable<SurgeEvidence['samples']>[number] | null {
+  if (hold.source !== 'detector') return null;
+  return hold.evidence?.samples?.find((sample) => Date.parse(sample.at) === hold.from_at.getTime()) ?? null;
 }
