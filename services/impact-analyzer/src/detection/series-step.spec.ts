@@ -405,3 +405,74 @@ describe('withoutTimesAfter', () => {
     expect(JSON.stringify(poisoned)).toBe(frozen);
   });
 });
+
+describe('what a surge teaches the baseline', () => {
+  // São Paulo (UTC-3) requests: a daily cycle peaking mid-afternoon local, ~5.9K at 11:00, weekends at 70%.
+  const br: StepContext = { config: DEFAULT_DETECTION_CONFIG, zone: 'America/Sao_Paulo' };
+  const HOUR = 3_600_000;
+  const brUsual = (ms: number) => {
+    const local = new Date(ms - 3 * HOUR);
+    const weekend = local.getUTCDay() === 0 || local.getUTCDay() === 6;
+    return 4000 * (weekend ? 0.7 : 1) * (1 + 0.5 * Math.sin(((local.getUTCHours() + local.getUTCMinutes() / 60 - 6) / 24) * 2 * Math.PI));
+  };
+  /** Five-minute samples from `fromMs` to `toMs` of `level(ms)` with Poisson-like noise. */
+  const brSamples = (level: (ms: number) => number, fromMs: number, toMs: number, seed: number) => {
+    const uniform = seeded(seed);
+    const samples: TrafficSample[] = [];
+    for (let ms = fromMs; ms < toMs; ms += STEP) samples.push({ region: 'BR', metric: 'reqA', at: new Date(ms), value: requests(uniform, level(ms)) });
+    return samples;
+  };
+  const stepped = (samples: TrafficSample[], state = initialSeriesState('BR', 'reqA')) => {
+    const result = stepSeriesRun(state, samples, br);
+    return { state: result.state, decisions: result.steps.flatMap((step) => (step.decision ? [step.decision] : [])) };
+  };
+  const weekOne = Date.parse('2026-11-16T00:00:00Z');
+  // Mondays 14:00-15:00Z (11:00 local, hour of week 11) of weeks two and three.
+  const tripled = Date.parse('2026-11-23T14:00:00Z');
+  const doubled = Date.parse('2026-11-30T14:00:00Z');
+  const MONDAY_11 = 11;
+  const within = (ms: number, fromMs: number) => ms >= fromMs && ms < fromMs + HOUR;
+  const reviewed = (ms: number) => brUsual(ms) * (within(ms, tripled) ? 3 : within(ms, doubled) ? 2 : 1);
+
+  it('starts a surge on a x2 hour a week after a x3 hour at the same hour of week: the x3 episode, cleared, is forgotten by that hour', () => {
+    for (const seed of [1, 2, 3]) {
+      const { decisions } = stepped(brSamples(reviewed, weekOne, doubled + 3 * HOUR, seed));
+      const first = decisions.find((d) => d.type === 'surge.started' && within(Date.parse(d.at), tripled))!;
+      expect(first).toMatchObject({ at: new Date(tripled).toISOString(), severity: 'critical' });
+      expect(decisions.find((d) => d.surgeId === first.surgeId && d.type === 'surge.cleared')).toBeDefined();
+      const second = decisions.find((d) => d.type === 'surge.started' && Date.parse(d.at) >= doubled)!;
+      expect(second).toMatchObject({ at: new Date(doubled).toISOString() });
+      // Judged against the hour's usual level (the x3 hour had left 12.4K against 5.8K there).
+      expect(second.evidence.baseline).toBeLessThan(1.1 * first.evidence.baseline);
+    }
+  });
+
+  it('keeps what a surge lasting over a day taught: a lasting step clears within days and is the level from then', () => {
+    const stepAt = tripled;
+    const level = (ms: number) => brUsual(ms) * (ms >= stepAt ? 1.6 : 1);
+    const { state, decisions } = stepped(brSamples(level, weekOne, stepAt + 28 * 24 * HOUR, 5));
+    const started = decisions.find((d) => d.type === 'surge.started')!;
+    expect(started.at).toBe(new Date(stepAt).toISOString());
+    const cleared = decisions.find((d) => d.surgeId === started.surgeId && d.type === 'surge.cleared')!;
+    expect(Date.parse(cleared.at) - stepAt).toBeLessThan(9 * 24 * HOUR);
+    expect(decisions.filter((d) => Date.parse(d.at) >= stepAt + 14 * 24 * HOUR)).toEqual([]);
+    expect(state.baseline.hourOfWeek[MONDAY_11].level).toBeGreaterThan(1.4 * brUsual(tripled));
+  });
+
+  it('reads a state stored mid-surge before it kept the hours a surge taught: the surge clears as it did, keeping what it had taught', () => {
+    const samples = brSamples(reviewed, weekOne, tripled + 3 * HOUR, 1);
+    const during = samples.findIndex((s) => Date.parse(s.at as string) >= tripled + 30 * 60_000);
+    const { state } = stepped(samples.slice(0, during));
+    const usual = state.active!.weekBucketsBefore![MONDAY_11];
+    const taught = state.baseline.hourOfWeek[MONDAY_11];
+    expect(taught.level).toBeGreaterThan(usual.level);
+    const older = JSON.parse(JSON.stringify(state)) as SeriesState;
+    delete older.active!.weekBucketsBefore;
+    const asStored = stepped(samples.slice(during), parseSeriesState(older));
+    const current = stepped(samples.slice(during), state);
+    expect(asStored.decisions.map((d) => d.type)).toEqual(current.decisions.map((d) => d.type));
+    expect(asStored.decisions.at(-1)!.type).toBe('surge.cleared');
+    expect(asStored.state.baseline.hourOfWeek[MONDAY_11]).toEqual(taught);
+    expect(current.state.baseline.hourOfWeek[MONDAY_11]).toEqual(usual);
+  });
+});

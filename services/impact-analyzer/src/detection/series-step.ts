@@ -7,6 +7,7 @@ import {
   localHoursOfWeekAhead,
   parseBaselineState,
   regionZone,
+  type BaselineBucket,
   type BaselineExpectation,
   type BaselineState,
 } from './seasonal-baseline';
@@ -36,6 +37,11 @@ export interface ActiveSurge {
   /** A moved end not yet published and since when the estimates have agreed with it (epoch ms); absent in older state. */
   pendingEndMs?: number | null;
   pendingEndSinceMs?: number | null;
+  /**
+   * The hour-of-week buckets (keyed by local hour of week) as they stood before the surge's first sample beyond calm in
+   * each hour, put back if it clears within SHORT_EPISODE_MS; absent in older state and once the surge has lasted that long.
+   */
+  weekBucketsBefore?: Record<string, BaselineBucket>;
 }
 
 export type PeakKind = `${SurgeDirection}${'Spike' | 'Sustained'}`;
@@ -283,6 +289,7 @@ function advanceUsable(state: SeriesState, value: number, atMs: number, config: 
       return null;
     };
     decision = judge(state, thresholds, { observed: value, baseline: expected, scale, support, zScore }, atMs, forecast);
+    if (state.active) rememberWeekBucket(state, state.active, hourOfWeek, zScore, atMs, thresholds);
   }
   baseline.learnAt(hourOfWeek, value, expected);
   state.samplesSeen += 1;
@@ -365,6 +372,7 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
     active.calmSamples += 1;
     if (active.calmSamples < t.clearAfterCalmSamples * perReference) return null;
     state.active = null;
+    forgetEpisode(state, active, atMs);
     state.rearmSamples = Math.ceil(t.rearmAfterSamples * perReference);
     state.cusum = { up: 0, down: 0 };
     return decisionOf('surge.cleared', state, active, reading, score, atMs, atMs);
@@ -385,6 +393,34 @@ function judge(state: SeriesState, t: SurgeThresholds, reading: Reading, atMs: n
   const told = endNews ? end : (active.publishedEndMs ?? null);
   active.publishedEndMs = told;
   return decisionOf('surge.updated', state, active, reading, score, atMs, told);
+}
+
+/**
+ * How long a surge may last and still be forgotten by the hour-of-week profile when it clears. Learned as any sample, a
+ * surge hour's bucket, revisited once a week, still expected the episode a week later (a x3 hour at 5.8K left 12.4K
+ * there, and a x2 surge on that hour went unreported); a surge that lasts a day is a new level, and what it taught stays.
+ */
+const SHORT_EPISODE_MS = 24 * 3_600_000;
+
+const isShortEpisode = (active: ActiveSurge, atMs: number): boolean => atMs - Date.parse(active.startedAt) < SHORT_EPISODE_MS;
+
+/** Keeps the hour-of-week bucket as it stood before the surge's first sample beyond calm in this hour, while the surge is short. */
+function rememberWeekBucket(state: SeriesState, active: ActiveSurge, hourOfWeek: number, zScore: number, atMs: number, t: SurgeThresholds): void {
+  if (!isShortEpisode(active, atMs)) {
+    delete active.weekBucketsBefore;
+    return;
+  }
+  const before = active.weekBucketsBefore ?? {};
+  const deviation = active.direction === 'up' ? zScore : -zScore;
+  if (deviation < t.clearScore || hourOfWeek in before) return;
+  // A new record rather than a key added: a copy of the state shares the one it was copied from.
+  active.weekBucketsBefore = { ...before, [hourOfWeek]: state.baseline.hourOfWeek[hourOfWeek] };
+}
+
+/** Puts back the hour-of-week buckets a short surge taught, so the same hours are judged against their usual level a week on. */
+function forgetEpisode(state: SeriesState, active: ActiveSurge, atMs: number): void {
+  if (!active.weekBucketsBefore || !isShortEpisode(active, atMs)) return;
+  for (const [hourOfWeek, bucket] of Object.entries(active.weekBucketsBefore)) state.baseline.hourOfWeek[Number(hourOfWeek)] = bucket;
 }
 
 const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
