@@ -163,9 +163,16 @@ const SECRET_ON_COMMAND_LINE = '--secret whsec_... works too, but ps and the she
 const TEST_POLL_MS = 200;
 
 
-const surgeRow = (zoneOf: ZoneOf) => (surge: SurgeView) => {
+/**
+ * Whether an active surge's expected end has passed: an estimate, which the analyzer does not retract when it can no
+ * longer make one, so the surge goes on past it until it clears.
+ */
+const endPassed = (surge: SurgeView, now: number) => surge.status === 'active' && !!surge.expectedEndAt && Date.parse(surge.expectedEndAt) < now;
+
+const surgeRow = (zoneOf: ZoneOf, now: number) => (surge: SurgeView) => {
   const zone = zoneOf(surge.region);
-  return [surge.id, surge.region, surge.source, surge.status, surge.reason ?? surge.metric ?? '-', utcTime(surge.startedAt), localTime(surge.startedAt, zone), surge.clearedAt ? utcTime(surge.clearedAt) : '-'];
+  const status = endPassed(surge, now) ? `${surge.status} (expected end passed)` : surge.status;
+  return [surge.id, surge.region, surge.source, status, surge.reason ?? surge.metric ?? '-', utcTime(surge.startedAt), localTime(surge.startedAt, zone), surge.clearedAt ? utcTime(surge.clearedAt) : '-'];
 };
 
 /** When each replaced secret stops signing, newest first; a notifier older than `previousSecrets` gives only the last end. */
@@ -255,7 +262,7 @@ export const analyzerNotifierCommands: Command[] = [
       );
       const zoneOf = context.json ? undefined : await regionZones(context.api);
       await list('surges', '')(context, body, (items) =>
-        table(['SURGE', 'REGION', 'SOURCE', 'STATUS', 'WHY', 'STARTED (UTC)', 'STARTED (REGION LOCAL)', 'CLEARED (UTC)'], (items as SurgeView[]).map(surgeRow(zoneOf!))),
+        table(['SURGE', 'REGION', 'SOURCE', 'STATUS', 'WHY', 'STARTED (UTC)', 'STARTED (REGION LOCAL)', 'CLEARED (UTC)'], (items as SurgeView[]).map(surgeRow(zoneOf!, context.io.now()))),
       );
       noteMore(context, body, 'surges');
     },
@@ -278,7 +285,7 @@ export const analyzerNotifierCommands: Command[] = [
           ['status', surge.status],
           ['why', surge.reason ?? surge.metric ?? '-'],
           ['started', `${utcTime(surge.startedAt)}; ${localTime(surge.startedAt, zone)}`],
-          ['expected end', surge.expectedEndAt ? `${utcTime(surge.expectedEndAt)}; ${localTime(surge.expectedEndAt, zone)}` : '-'],
+          ['expected end', surge.expectedEndAt ? `${utcTime(surge.expectedEndAt)}; ${localTime(surge.expectedEndAt, zone)}${endPassed(surge, context.io.now()) ? ' (passed; the surge goes on)' : ''}` : '-'],
           ['cleared', surge.clearedAt ? `${utcTime(surge.clearedAt)}${surge.clearedReason ? `: ${surge.clearedReason}` : ''}` : '-'],
           ['evidence', surge.evidence ? JSON.stringify(surge.evidence) : '-'],
         ]),

@@ -30,8 +30,23 @@ interface MetricBaselineView {
   signalLostAt: string | null;
 }
 
+/** The region's detection settings in force, named as ANALYZER_DETECTION names them. */
+interface DetectionView {
+  sensitivity: number;
+  coolDownSamples: number;
+  rearmAfterSamples: number;
+  directions: ('up' | 'down')[];
+  minimumVolume: number;
+  warmupSamples: number;
+  warmupCeiling: number | null;
+  onSignalLoss: string;
+  signalLossAfterSeconds: number;
+}
+
 interface BaselineView {
   region: string;
+  /** Absent from an analyzer built before it (later on 2026-12-07). */
+  detection?: DetectionView;
   metrics: MetricBaselineView[];
 }
 
@@ -99,7 +114,7 @@ export const regionCommands: Command[] = [
     name: 'regions baseline',
     argument: 'REGION',
     usage: 'holdfast regions baseline REGION [--metric M]',
-    summary: "the impact-analyzer's learned hour-of-week traffic profile of a region: per local weekday, each hour's expected level and the samples behind it",
+    summary: "the impact-analyzer's learned hour-of-week traffic profile of a region: per local weekday, each hour's expected level and the samples behind it; then the region's detection settings in force",
     options: { metric: { type: 'string' } },
     async run(context) {
       const region = regionCode(firstArgument(context, 'region code'));
@@ -126,6 +141,7 @@ export const regionCommands: Command[] = [
           context.io.out('An hour with a level over 0 samples has none of its own yet: its level is the one learned at that hour on the other days.\n');
         }
       }
+      if (body.detection) context.io.out(`\n${fields([['detection', detectionLines(body.detection)]])}`);
     },
   },
   {
@@ -158,6 +174,21 @@ export const regionCommands: Command[] = [
     },
   },
 ];
+
+/**
+ * The region's detection settings, as ANALYZER_DETECTION writes them, to be changed there. Directions say what they
+ * leave out: a list is the directions reported, and ["down"] was read as "collapses too".
+ */
+function detectionLines(detection: DetectionView): string[] {
+  const { directions } = detection;
+  const leftOut = !directions.includes('down') ? ': surges up only, no collapse' : !directions.includes('up') ? ': collapses only, no surge up' : '';
+  return [
+    `sensitivity ${detection.sensitivity}, directions ${JSON.stringify(directions)}${leftOut}`,
+    `coolDownSamples ${detection.coolDownSamples}, rearmAfterSamples ${detection.rearmAfterSamples}, minimumVolume ${detection.minimumVolume}`,
+    `warmupSamples ${detection.warmupSamples}, warmupCeiling ${JSON.stringify(detection.warmupCeiling)}`,
+    `onSignalLoss ${detection.onSignalLoss}, signalLossAfterSeconds ${detection.signalLossAfterSeconds}`,
+  ];
+}
 
 /** Whether the series decides yet: a sample that surged nothing on a region still learning is the first thing a newcomer meets. */
 function warmUpLine({ warmUp }: MetricBaselineView): [string, string][] {

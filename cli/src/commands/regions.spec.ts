@@ -71,6 +71,25 @@ describe('holdfast regions', () => {
     expect(await said(null)).toMatch(/^decides: +yes: on its learned baseline$/m);
   });
 
+  it('says the detection settings in force for the region once, after its metrics, and what its directions leave out', async () => {
+    const detection = { sensitivity: 2, coolDownSamples: 12, rearmAfterSamples: 6, directions: ['down'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 };
+    const said = async (body: object) => {
+      const service = await standInService(() => ({ body: { region: 'IR', zone: 'Asia/Tehran', hoursPerWeek: HOURS_PER_WEEK, metrics: [requests, { ...requests, metric: 'errors' }], ...body } }));
+      const { io, said: out } = specIo();
+      expect(await run(['regions', 'baseline', 'IR', '--analyzer-url', service.url], io)).toBe(ExitCode.ok);
+      return out.out;
+    };
+    const out = await said({ detection });
+    expect(out.match(/^detection:/gm)).toHaveLength(1);
+    expect(out.slice(out.lastIndexOf('LOCAL (Asia/Tehran)'))).toMatch(
+      /\ndetection: +sensitivity 2, directions \["down"\]: collapses only, no surge up\n +coolDownSamples 12, rearmAfterSamples 6, minimumVolume 0\n +warmupSamples 288, warmupCeiling null\n +onSignalLoss notify, signalLossAfterSeconds 900\n$/,
+    );
+    expect(await said({ detection: { ...detection, directions: ['up'] } })).toMatch(/^detection: +sensitivity 2, directions \["up"\]: surges up only, no collapse$/m);
+    expect(await said({ detection: { ...detection, directions: ['up', 'down'] } })).toMatch(/^detection: +sensitivity 2, directions \["up","down"\]$/m);
+    // An older analyzer answers none.
+    expect(await said({})).not.toContain('detection:');
+  });
+
   it("prints the analyzer's JSON with --json, and its problem when nothing is learned", async () => {
     const body = { region: 'IR', zone: 'Asia/Tehran', hoursPerWeek: HOURS_PER_WEEK, metrics: [requests] };
     const analyzer = await standInService(() => ({ body }));

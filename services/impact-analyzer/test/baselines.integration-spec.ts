@@ -1,6 +1,7 @@
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzerService } from '../src/app.module';
 import { postAll } from './support/analyzer-harness';
 
@@ -16,15 +17,26 @@ interface MetricBaseline {
 describe('impact-analyzer: GET /v1/regions/{region}/baseline, against the real broker and PostgreSQL', () => {
   let service: ServiceUnderTest;
   const clock = new ManualClock('2026-06-14T21:00:00Z');
+  // What the service said at boot: its warnings and info lines, as [fields, message].
+  const atBoot = { warnings: [] as unknown[][], lines: [] as unknown[][] };
 
-  const baseline = async (query = '') => {
-    const response = await service.fetch(`/v1/regions/IR/baseline${query}`);
+  const answer = async (region: string, query = '') => {
+    const response = await service.fetch(`/v1/regions/${region}/baseline${query}`);
     expect(response.status).toBe(200);
-    return ((await response.json()) as { metrics: MetricBaseline[] }).metrics;
+    return (await response.json()) as { detection: Record<string, unknown>; metrics: MetricBaseline[] };
   };
+  const baseline = async (query = '') => (await answer('IR', query)).metrics;
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { clock });
+    const warned = vi.spyOn(Logger.prototype, 'warn');
+    const said = vi.spyOn(Logger.prototype, 'log');
+    try {
+      service = await startServiceUnderTest(analyzerService, { clock, environment: { ANALYZER_DETECTION: JSON.stringify({ defaults: { sensitivity: 2 }, regions: { DE: { directions: ['down'], warmupCeiling: 500 } } }) } });
+    } finally {
+      atBoot.warnings = warned.mock.calls;
+      atBoot.lines = said.mock.calls;
+      vi.restoreAllMocks();
+    }
   });
 
   afterAll(async () => {
@@ -67,5 +79,21 @@ describe('impact-analyzer: GET /v1/regions/{region}/baseline, against the real b
       return metrics;
     });
     expect(relearned).not.toHaveProperty('note');
+  });
+
+  it('answers the detection settings in force for the region, its own over the defaults, as the boot log says them', async () => {
+    await postAll(service, [{ region: 'DE', at: '2026-06-14T20:55:00Z', value: 100 }, { region: 'NP', at: '2026-06-14T20:55:00Z', value: 100 }]);
+    const builtIn = { sensitivity: 1, coolDownSamples: 12, rearmAfterSamples: 6, directions: ['up'], minimumVolume: 0, warmupSamples: 288, warmupCeiling: null, onSignalLoss: 'notify', signalLossAfterSeconds: 900 };
+    const de = await expectEventually(() => answer('DE'));
+    expect(de.detection).toEqual({ ...builtIn, sensitivity: 2, directions: ['down'], warmupCeiling: 500 });
+    expect((await expectEventually(() => answer('NP'))).detection).toEqual({ ...builtIn, sensitivity: 2 });
+    // Once at boot: the defaults and each configured region in force, and a warning for a region that reports collapses only.
+    expect(atBoot.lines.filter(([fields]) => (fields as { scope?: string })?.scope !== undefined).map(([fields]) => fields)).toEqual([
+      { scope: 'defaults', configured: ['sensitivity'], detection: { ...builtIn, sensitivity: 2 } },
+      { scope: 'DE', configured: ['directions', 'warmupCeiling'], detection: de.detection },
+    ]);
+    expect(atBoot.warnings.map(([, message]) => message).filter((message) => String(message).includes('directions'))).toEqual([
+      'DE: directions ["down"] (ANALYZER_DETECTION regions.DE) reports collapses only, no surge up; write ["up","down"] for both',
+    ]);
   });
 });

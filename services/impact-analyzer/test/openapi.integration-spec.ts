@@ -140,7 +140,7 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     const answer = await expectEventually(async () => {
       const response = await service.fetch('/v1/regions/MT/baseline');
       expect(response.status).toBe(200);
-      return (await response.json()) as { metrics: Record<string, unknown>[] };
+      return (await response.json()) as { detection: Record<string, unknown>; metrics: Record<string, unknown>[] };
     });
     const documented = bodySchema('/v1/regions/{region}/baseline', 'get', '200');
     expect(documented, 'GET /v1/regions/{region}/baseline documents no body for 200').toBeDefined();
@@ -152,5 +152,9 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(schema.safeParse({ ...answer, metrics: [{ ...answer.metrics[0], undeclared: true }] }).success).toBe(false);
     const { sampleCounts: _counts, ...lacking } = answer.metrics[0];
     expect(schema.safeParse({ ...answer, metrics: [lacking] }).success).toBe(false);
+    // The region's detection settings in force, each named as ANALYZER_DETECTION names it.
+    expect(answer).toHaveProperty('detection.directions', ['up']);
+    const { detection: _detection, ...undetected } = answer;
+    expect(schema.safeParse(undetected).success).toBe(false);
   });
 });

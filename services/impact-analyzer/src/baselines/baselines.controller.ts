@@ -24,9 +24,9 @@ export class BaselinesController {
   }
 
   @Get(':region/baseline')
-  @ApiOperation({ summary: "A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state" })
+  @ApiOperation({ summary: "A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state, and the region's detection settings in force" })
   @ApiQuery({ name: 'metric', required: false, type: String, description: 'only this metric' })
-  @ApiOkResponse({ description: "The region's learned profile of each metric, and the state of its signal", schema: zodAnswerSchema(RegionBaselinesSchema) })
+  @ApiOkResponse({ description: "The region's learned profile of each metric, the state of its signal, and the detection settings it is judged by", schema: zodAnswerSchema(RegionBaselinesSchema) })
   @ApiResponse({ status: 400, description: 'invalid-query: metric is not a metric name' })
   @ApiResponse({ status: 404, description: 'unknown-region (not in the catalog), or no-baseline: no sample of the region (or of that metric) learned yet' })
   async baseline(@Param('region') region: string, @Query(new ZodQueryPipe(BaselineQuerySchema, 'The baseline query')) { metric }: z.output<typeof BaselineQuerySchema>) {

@@ -133,7 +133,7 @@ export class BaselinesService {
     return { event, published: { publishedBaseline: { values: profile.values }, baselinePublishedAt: at } };
   }
 
-  /** Every metric learned for a region (or one), with its profile and signal; empty when none. */
+  /** Every metric learned for a region (or one), with its profile and signal, and the region's detection settings in force; no metric when none is learned. */
   async ofRegion(region: string, detection: DetectionConfig, metric?: string): Promise<RegionBaselines> {
     const code = this.catalog.get(region).code;
     const rows = await this.dataSource.getRepository(SeriesStateEntity).find({ where: { region: code, ...(metric ? { metric } : {}) }, order: { metric: 'ASC' } });
@@ -143,6 +143,7 @@ export class BaselinesService {
       region: code,
       zone,
       hoursPerWeek: HOURS_PER_WEEK,
+      detection: policy,
       metrics: rows.map((row) => ({
         metric: row.metric,
         ...storedProfile(row, detection, zone, policy),
