@@ -166,7 +166,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state */
+        /** A region's learned hour-of-week profile per metric (index = (isoWeekday-1)*24 + local hour), with sample counts and signal state, and the region's detection settings in force */
         get: operations["BaselinesController_baseline"];
         put?: never;
         post?: never;
@@ -363,6 +363,30 @@ export interface components {
             [key: string]: unknown;
         };
         RegionBaselines: {
+            /** @description the region's detection settings in force: its own in ANALYZER_DETECTION regions over the defaults, over the built-in ones (README.md, Configuration) */
+            detection: {
+                /** @description consecutive calm samples before a surge clears, at five-minute spacing */
+                coolDownSamples: number;
+                /** @description the directions reported, up (a rise) and down (a collapse): the list replaces the default ["up"], so ["down"] reports collapses only */
+                directions: ("up" | "down")[];
+                /** @description a surge starts only where the observed value or the usual level is at least this */
+                minimumVolume: number;
+                /**
+                 * @description what a lost signal does: ignore, notify (signal.lost) or hold (that too, and a surge: failing closed)
+                 * @enum {string}
+                 */
+                onSignalLoss: "ignore" | "notify" | "hold";
+                /** @description samples after a detector surge clears during which no new one starts, at five-minute spacing */
+                rearmAfterSamples: number;
+                /** @description above 1 a surge starts on smaller deviations (the start thresholds are divided by it), below 1 on larger ones */
+                sensitivity: number;
+                /** @description silence longer than this is a lost signal */
+                signalLossAfterSeconds: number;
+                /** @description while a series warms up, a sample at or above it surges; null: nothing is decided until it is warm */
+                warmupCeiling: number | null;
+                /** @description samples a new series learns from before the seasonal detector decides, at five-minute spacing */
+                warmupSamples: number;
+            };
             /** @constant */
             hoursPerWeek: 168;
             metrics: {
@@ -1717,7 +1741,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The region's learned profile of each metric, and the state of its signal */
+            /** @description The region's learned profile of each metric, the state of its signal, and the detection settings it is judged by */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -977,7 +977,7 @@ export interface components {
                     causeEventId: string | null;
                     causeId: string;
                     correlationId: string | null;
-                    /** @description the detector's evidence; null for an alert, a declaration or a manual request */
+                    /** @description the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration or a manual request */
                     evidence: {
                         baseline: number;
                         cumulative?: number;
@@ -1004,6 +1004,13 @@ export interface components {
                     severity: ("minor" | "major" | "critical") | null;
                     /** @enum {string} */
                     source: "detector" | "alert" | "declaration" | "manual";
+                    /** @description the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), while the evidence, the surge's latest, still carries it; null once the surge was updated past it (it was taken at the hold's from), and for an alert, a declaration or a manual request */
+                    startSample?: {
+                        at: components["schemas"]["Instant"];
+                        expected?: number;
+                        value: number;
+                        zScore?: number;
+                    } | null;
                 };
                 hold: components["schemas"]["Hold"];
                 /** @description a run had already started when it landed, and ran on */
