@@ -410,11 +410,12 @@ describe('what a surge teaches the baseline', () => {
   // São Paulo (UTC-3) requests: a daily cycle peaking mid-afternoon local, ~5.9K at 11:00, weekends at 70%.
   const br: StepContext = { config: DEFAULT_DETECTION_CONFIG, zone: 'America/Sao_Paulo' };
   const HOUR = 3_600_000;
-  const brUsual = (ms: number) => {
+  const brLevel = (weekendFactor: number) => (ms: number) => {
     const local = new Date(ms - 3 * HOUR);
     const weekend = local.getUTCDay() === 0 || local.getUTCDay() === 6;
-    return 4000 * (weekend ? 0.7 : 1) * (1 + 0.5 * Math.sin(((local.getUTCHours() + local.getUTCMinutes() / 60 - 6) / 24) * 2 * Math.PI));
+    return 4000 * (weekend ? weekendFactor : 1) * (1 + 0.5 * Math.sin(((local.getUTCHours() + local.getUTCMinutes() / 60 - 6) / 24) * 2 * Math.PI));
   };
+  const brUsual = brLevel(0.7);
   /** Five-minute samples from `fromMs` to `toMs` of `level(ms)` with Poisson-like noise. */
   const brSamples = (level: (ms: number) => number, fromMs: number, toMs: number, seed: number) => {
     const uniform = seeded(seed);
@@ -457,6 +458,19 @@ describe('what a surge teaches the baseline', () => {
     expect(Date.parse(cleared.at) - stepAt).toBeLessThan(9 * 24 * HOUR);
     expect(decisions.filter((d) => Date.parse(d.at) >= stepAt + 14 * 24 * HOUR)).toEqual([]);
     expect(state.baseline.hourOfWeek[MONDAY_11].level).toBeGreaterThan(1.4 * brUsual(tripled));
+  });
+
+  it('learns a new series\' busier weekends: at most its first weekend starts a surge, the next ones are judged against it', () => {
+    // Local Saturday 00:00 of weeks one and two.
+    const firstSaturday = Date.parse('2026-11-21T03:00:00Z');
+    const secondSaturday = firstSaturday + 7 * 24 * HOUR;
+    for (const weekendFactor of [1.3, 1.5]) {
+      for (const seed of [1, 2, 3]) {
+        const { decisions } = stepped(brSamples(brLevel(weekendFactor), weekOne, weekOne + 28 * 24 * HOUR, seed));
+        const starts = decisions.filter((d) => d.type === 'surge.started').map((d) => d.at);
+        expect(starts.filter((at) => Date.parse(at) < firstSaturday || Date.parse(at) >= secondSaturday)).toEqual([]);
+      }
+    }
   });
 
   it('reads a state stored mid-surge before it kept the hours a surge taught: the surge clears as it did, keeping what it had taught', () => {

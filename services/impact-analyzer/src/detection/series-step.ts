@@ -39,7 +39,8 @@ export interface ActiveSurge {
   pendingEndSinceMs?: number | null;
   /**
    * The hour-of-week buckets (keyed by local hour of week) as they stood before the surge's first sample beyond calm in
-   * each hour, put back if it clears within SHORT_EPISODE_MS; absent in older state and once the surge has lasted that long.
+   * each hour, put back if it clears within SHORT_EPISODE_MS (those seen for ESTABLISHED_HOUR_MS); absent in older state
+   * and once the surge has lasted that long.
    */
   weekBucketsBefore?: Record<string, BaselineBucket>;
 }
@@ -417,10 +418,23 @@ function rememberWeekBucket(state: SeriesState, active: ActiveSurge, hourOfWeek:
   active.weekBucketsBefore = { ...before, [hourOfWeek]: state.baseline.hourOfWeek[hourOfWeek] };
 }
 
+/**
+ * How long an hour of the week must have been seen before a surge for what the surge taught it to be put back: most of
+ * one weekly visit (45 of its 60 minutes, so a missed sample or uneven spacing still counts as a visit). A bucket the
+ * surge found empty holds nothing to put back: a new series' first busier Saturday, a false surge, was forgotten, and
+ * each next Saturday was judged against the weekdays again and fired (the 2nd in 14 and the 3rd in 2 of 18 eight-week
+ * runs). One visit is enough, not two weeks: the reviewer's x3 hour came a week after the series began.
+ */
+const ESTABLISHED_HOUR_MS = 45 * 60_000;
+
 /** Puts back the hour-of-week buckets a short surge taught, so the same hours are judged against their usual level a week on. */
 function forgetEpisode(state: SeriesState, active: ActiveSurge, atMs: number): void {
   if (!active.weekBucketsBefore || !isShortEpisode(active, atMs)) return;
-  for (const [hourOfWeek, bucket] of Object.entries(active.weekBucketsBefore)) state.baseline.hourOfWeek[Number(hourOfWeek)] = bucket;
+  // Seen time rather than samples: an hourly series sees an hour of the week once a week, one sampled every 15 s 240 times.
+  const spacingMs = state.cadenceMs ?? REFERENCE_SPACING_MS;
+  for (const [hourOfWeek, bucket] of Object.entries(active.weekBucketsBefore)) {
+    if (bucket.n * spacingMs >= ESTABLISHED_HOUR_MS) state.baseline.hourOfWeek[Number(hourOfWeek)] = bucket;
+  }
 }
 
 const binOf = (magnitude: number): number => Math.min(MAX_BIN, Math.max(-MAX_BIN, Math.floor(Math.log2(magnitude) * BINS_PER_DOUBLING)));
