@@ -401,9 +401,9 @@ describe('the calendar page in headless Chromium', () => {
     expect(await why.getByRole('paragraph').first().textContent()).toBe('Team network-ops · IR · held');
     const cause = why.getByRole('article');
     expect(await cause.count()).toBe(1);
-    // Its surge's reason and evidence, the run it holds with its start, from the sample's time in Tehran (20:15 UTC), until the surge clears.
+    // Its surge's reason and latest evidence, dated by its sample, the run it holds with its start, from the sample's time in Tehran (20:15 UTC), until the surge clears.
     expect(await cause.getAttribute('aria-label')).toMatch(
-      /^A traffic surge in IR \(critical\)\. requests in IR reached 5000, at or above the warm-up ceiling 1000 \(the seasonal baseline is still learning\)\. Observed 5,000 against a usual 1,000\. Holds its run 1 \(2009-06-13 01:30\) from 2009-06-13 00:45 until it is released \(Asia\/Tehran\)\. Hold [0-9a-f-]{36}$/,
+      /^A traffic surge in IR \(critical\)\. requests in IR reached 5000, at or above the warm-up ceiling 1000 \(the seasonal baseline is still learning\)\. Latest evidence, 2009-06-13 00:45 \(Asia\/Tehran\): observed 5,000 against a usual 1,000\. Holds its run 1 \(2009-06-13 01:30\) from 2009-06-13 00:45 until it is released \(Asia\/Tehran\)\. Hold [0-9a-f-]{36}$/,
     );
     expect(await page.getByLabel('Window', { exact: true }).inputValue()).toBe(routerWindow);
     await screenshot('6-why-held-tehran');

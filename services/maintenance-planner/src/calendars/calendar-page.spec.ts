@@ -352,6 +352,41 @@ describe('the calendar page script', () => {
     ]);
   });
 
+  it("labels a surge hold's figures as the surge's latest evidence, with the time of its deciding sample in the zone shown", async () => {
+    const windowId = '0190a7d1-0000-7abc-8def-0000000000f8';
+    const holdId = '0190a7d1-0000-7abc-8def-0000000000f9';
+    // Held from the sample of 20:15 UTC (00:45 in Tehran); a surge.updated since replaced the evidence with that of 20:40 (01:10).
+    const hold = { id: holdId, regions: ['IR'], reason: 'requests in IR surged', source: 'surge', from: '2009-06-12T20:15:00Z', until: null, active: true, releasedAt: null, releaseDueAt: null };
+    const samples = [
+      { at: '2009-06-12T20:35:00Z', value: 7_000, expected: 1_000 },
+      { at: '2009-06-12T20:40:00Z', value: 9_000, expected: 1_000 },
+    ];
+    const evidence = { observed: 9_000, baseline: 1_000, score: 8, samples };
+    const explained = (cause: object) => ({
+      windows: [{ ...window(windowId, 'Core router upgrade', 'Asia/Tehran', ['IR']), status: 'held' }],
+      runs: { [windowId]: [{ ...run('2009-06-12T21:00:00Z', '2009-06-12T22:00:00Z'), status: 'held', heldBy: [holdId] }] },
+      holds: [hold],
+      explanations: {
+        [windowId]: {
+          windowId,
+          status: 'held',
+          holds: [{ hold, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause: { kind: 'surge', reason: 'requests in IR surged', severity: 'major', requestedBy: null, ...cause }, audit: [] }],
+          audit: [],
+        },
+      },
+    });
+    const causes = async (search: string, cause: object) =>
+      (await pageDrawn(search, explained(cause)))('whyBody').children.filter((child) => child.tagName === 'article').map((card) => card.getAttribute('aria-label'));
+    const held = `Holds its run 1 (2009-06-13 01:30) from 2009-06-13 00:45 until it is released (Asia/Tehran). Hold ${holdId}`;
+    expect(await causes(`?window=${windowId}&zone=Asia/Tehran&week=2009-06-08`, { evidence })).toEqual([
+      `A traffic surge in IR (major). requests in IR surged. Latest evidence, 2009-06-13 01:10 (Asia/Tehran): observed 9,000 against a usual 1,000. ${held}`,
+    ]);
+    // Evidence without its samples has no time to give; it is the latest all the same.
+    expect(await causes(`?window=${windowId}&zone=Asia/Tehran&week=2009-06-08`, { evidence: { observed: 9_000, baseline: 1_000, score: 8 } })).toEqual([
+      `A traffic surge in IR (major). requests in IR surged. Latest evidence: observed 9,000 against a usual 1,000. ${held}`,
+    ]);
+  });
+
   it("names a run's day in its planned zone when it is another than the day it is drawn on, and adds nothing where that zone reads as the zone shown", async () => {
     const answers = {
       windows: [window('lord-howe', 'Island uplink swap', 'Australia/Lord_Howe', ['AU'])],

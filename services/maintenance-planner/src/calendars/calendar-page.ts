@@ -397,6 +397,16 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
   function runName(number, startsAt) { return startsAt ? number + ' (' + when(startsAt) + ')' : String(number); }
 
   /**
+   * A surge hold's figures, named as the surge's latest: each surge.updated replaces the hold's evidence.
+   * Its time is its deciding sample's, the last of its samples; evidence without samples has none to give.
+   */
+  function evidenceText(evidence) {
+    var samples = evidence.samples || [];
+    var decided = samples.length > 0 ? ', ' + when(samples[samples.length - 1].at) + ' (' + zone() + ')' : '';
+    return 'Latest evidence' + decided + ': observed ' + amount(evidence.observed) + ' against a usual ' + amount(evidence.baseline);
+  }
+
+  /**
    * A hold on the window, its cause and its overrides; starts has the starts of the window's runs in
    * the week read, by number, and passing the holds each of those runs is let through now, by number.
    */
@@ -411,7 +421,7 @@ export const CALENDAR_SCRIPT = String.raw`'use strict';
       element('strong', '', (CAUSES[cause.kind] || cause.kind) + ' in ' + hold.regions.join(', ') + (cause.severity ? ' (' + cause.severity + ')' : '') + standing),
       element('div', '', cause.reason),
     ];
-    if (cause.evidence) lines.push(element('div', '', 'Observed ' + amount(cause.evidence.observed) + ' against a usual ' + amount(cause.evidence.baseline)));
+    if (cause.evidence) lines.push(element('div', '', evidenceText(cause.evidence)));
     if (cause.requestedBy) lines.push(element('div', '', 'Requested by ' + cause.requestedBy));
     // Its runs let through as the week read has them (a run outside that week is named among those held).
     var passed = entry.occurrences.filter(function (number) { return (passing[number] || []).indexOf(hold.id) >= 0; });
