@@ -87,19 +87,22 @@ const untilOf = (hold: HoldView): string => {
   return end ? utcTime(end) : 'until released';
 };
 
+/** What a hold is and when, each line as `fields` takes it; `until` and `released` as the caller words them. */
+const holdFields = (hold: HoldView, until: string, released: string): [string, string][] => [
+  ['hold', hold.id],
+  ['regions', hold.regions.join(', ')],
+  ['source', hold.source],
+  ['reason', hold.reason],
+  ['from', utcTime(hold.from)],
+  ['until', until],
+  ['released', released],
+];
+
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
+  const released = hold.releasedAt ? `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}` : 'no';
   context.io.out(
-    fields([
-      ['hold', hold.id],
-      ['regions', hold.regions.join(', ')],
-      ['source', hold.source],
-      ['reason', hold.reason],
-      ['from', utcTime(hold.from)],
-      ['until', hold.until ? utcTime(hold.until) : 'until released'],
-      ['released', hold.releasedAt ? `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}` : 'no'],
-      ['local times', holdSpan(hold, await regionZones(context.api))],
-    ]),
+    fields([...holdFields(hold, hold.until ? utcTime(hold.until) : 'until released', released), ['local times', holdSpan(hold, await regionZones(context.api))]]),
   );
 }
 
@@ -170,13 +173,7 @@ export const holdCommands: Command[] = [
       if (context.json) return printJson(context.io, { hold, ...runs });
       context.io.out(
         fields([
-          ['hold', hold.id],
-          ['regions', hold.regions.join(', ')],
-          ['source', hold.source],
-          ['reason', hold.reason],
-          ['from', utcTime(hold.from)],
-          ['until', untilOf(hold)],
-          ['released', releasedLine(hold)],
+          ...holdFields(hold, untilOf(hold), releasedLine(hold)),
           ['version', String(hold.version)],
           ['local times', holdSpan(hold, await regionZones(context.api))],
           ['runs', `${hold.heldOccurrences} held, ${hold.notifyOnlyOccurrences} notify-only`],

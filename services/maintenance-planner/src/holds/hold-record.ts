@@ -1,7 +1,11 @@
 import { HoldPlacedSchema, HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
+import { DomainError } from '@holdfast/service-kit';
 import { DateTime } from 'luxon';
 import type { PlannerSettings } from '../config/planner-settings';
 import type { CountedHoldView, HoldView } from './hold-view.schema';
+
+/** No hold of that id: what GET /v1/holds/{id} and a list asked for one hold's runs answer alike. */
+export const holdNotFound = (id: string): DomainError => new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
 
 export interface HoldRow {
   id: string;

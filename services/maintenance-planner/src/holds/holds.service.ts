@@ -2,7 +2,7 @@ import { causedBy, createEvent, type CreateEventOptions, type HoldfastEvent, typ
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MetricsRegistry } from '@holdfast/observability';
 import { RegionCatalog } from '@holdfast/regions';
-import { Clock, DomainError, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { TimeError } from '@holdfast/time';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, lockRunsBegun, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, stopsRunsUntilSql, surgeHoldReason, type HoldRow } from './hold-record';
+import { endOfHeld, HOLD_COLUMNS, heldThrough, holdNotFound, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, stopsRunsUntilSql, surgeHoldReason, type HoldRow } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -686,7 +686,7 @@ export class HoldsService implements BeforeApplicationShutdown {
 
   async get(id: string): Promise<HoldRow> {
     const [row] = (await this.dataSource.query(`SELECT ${HOLD_COLUMNS} FROM hold WHERE id = $1`, [id])) as HoldRow[];
-    if (!row) throw new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
+    if (!row) throw holdNotFound(id);
     return row;
   }
 

@@ -1,10 +1,11 @@
 import { RegionCatalog } from '@holdfast/regions';
-import { decodeCursor, DomainError, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
+import { decodeCursor, InjectServiceConfig, pageOf, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { readRuns, type RunPosition } from '../calendars/calendar-runs.sql';
 import type { PlannerSettings } from '../config/planner-settings';
+import { holdNotFound } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
 import { footprintOf, occurrenceView, readerRegions, startableFrom } from '../windows/window-record';
 import { type HoldingRegions, readHoldingRegions } from './holding-regions';
@@ -78,7 +79,7 @@ export class OccurrencesService {
   /** A hold of that id, or 404 as GET /v1/holds/{id} answers: an empty list would read as a hold that holds nothing. */
   private async assertHold(id: string): Promise<void> {
     const [found] = (await this.dataSource.query('SELECT 1 FROM hold WHERE id = $1', [id])) as unknown[];
-    if (!found) throw new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
+    if (!found) throw holdNotFound(id);
   }
 
   /** The catalog's code for a region typed in any case, or 422 naming it, as the windows list answers. */
