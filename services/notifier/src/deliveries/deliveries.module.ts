@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AlertmanagerChannel } from '../channels/alertmanager/alertmanager.channel';
 import { HoldAlertRefresher } from '../channels/alertmanager/hold-alert-refresher';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
+import { HoldsInForce } from '../channels/alertmanager/holds-in-force';
 import { ChannelRegistry } from '../channels/channel.registry';
 import { GrafanaChannel } from '../channels/grafana/grafana.channel';
 import { SlackChannel } from '../channels/slack/slack.channel';
@@ -37,6 +38,7 @@ import { SubscriptionTestController } from './subscription-test.controller';
     AlertmanagerChannel,
     HoldAlertRefresher,
     HoldReleases,
+    HoldsInForce,
   ],
 })
 export class DeliveriesModule {}

@@ -6,6 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, LessThan, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { HoldReleases } from '../channels/alertmanager/hold-releases';
+import { HoldsInForce } from '../channels/alertmanager/holds-in-force';
 import { TEST_EVENT_TYPE, withoutReceiverBody } from '../channels/channel';
 import { ChannelRegistry } from '../channels/channel.registry';
 import { OpenCircuits } from '../outbound/open-circuits';
@@ -135,6 +136,7 @@ export class DeliveriesService {
     private readonly clock: Clock,
     private readonly channels: ChannelRegistry,
     private readonly releases: HoldReleases,
+    private readonly holdsInForce: HoldsInForce,
     private readonly statistics: DeliveryStatistics,
     private readonly openCircuits: OpenCircuits,
   ) {}
@@ -142,15 +144,16 @@ export class DeliveriesService {
   /**
    * Before the consumer's transaction: whether a live subscription wants the event. Most events
    * interest no one, and those then cost one read instead of a transaction with its ledger row
-   * and commit; the subscriptions read here are the ones recordFor records for. A release is
-   * always recorded: a placement sent after it must not fire its alerts, nor reach a subscription
-   * that takes no release (see HoldReleaseEntity).
+   * and commit; the subscriptions read here are the ones recordFor records for. A hold's placement
+   * and release are always recorded: an Alertmanager subscribed later is posted the holds in force
+   * (HoldsInForce), and a placement sent after its release must not fire its alerts, nor reach a
+   * subscription that takes no release (see HoldReleaseEntity).
    */
   async isWanted(event: AnyHoldfastEvent): Promise<boolean> {
     const facts = factsOf(event);
     const matching = await this.matching(event, facts, this.dataSource);
     this.wanting.set(event, { facts, matching });
-    return matching.length > 0 || event.type === 'hold.released';
+    return matching.length > 0 || event.type === 'hold.placed' || event.type === 'hold.released';
   }
 
   /**
@@ -181,8 +184,13 @@ export class DeliveriesService {
     const wanted = this.wanting.get(event);
     const facts = wanted?.facts ?? factsOf(event);
     const matching = wanted?.matching ?? (await this.matching(event, facts, transaction));
-    // Every release, wanted by a subscription or not: the Alertmanager channel, its refresher and the worker read it (HoldReleaseEntity says why).
-    if (event.type === 'hold.released') await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt), event.data.windowIds);
+    // Every placement and release, wanted by a subscription or not: the Alertmanager channel, its refresher and the worker read them
+    // (HoldReleaseEntity, HoldsInForce say why).
+    if (event.type === 'hold.placed') await this.holdsInForce.placed(transaction, event, facts);
+    if (event.type === 'hold.released') {
+      await this.releases.remember(transaction, event.data.holdId, new Date(event.data.releasedAt), event.data.windowIds);
+      await this.holdsInForce.released(transaction, event.data.holdId);
+    }
     if (matching.length === 0) return;
     const delivered: DeliveredEvent = { ...event };
     await this.insert(transaction, matching, delivered, facts.orderingKey);

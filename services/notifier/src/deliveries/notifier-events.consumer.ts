@@ -31,7 +31,7 @@ export class NotifierEventsConsumer implements OnModuleInit {
       topic,
       group,
       handlers,
-      // An event no subscription wants is neither recorded nor put in the ledger: no transaction for it (a hold's release excepted, which is remembered).
+      // An event no subscription wants is neither recorded nor put in the ledger: no transaction for it (a hold's placement and release excepted, which are remembered).
       isRelevant: (event) => this.deliveries.isWanted(event as AnyHoldfastEvent),
       partitionsConsumedConcurrently: TopicSpecs[topic].partitions,
     });

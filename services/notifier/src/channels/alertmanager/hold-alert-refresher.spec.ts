@@ -6,7 +6,7 @@ import { HoldAlertRefresher } from './hold-alert-refresher';
 
 const RUN_EVERY_MS = 60_000;
 
-/** The refresher, with PostgreSQL stood in for by `find` (the holds due), `query` (those never posted) and `transaction` (one hold's post). */
+/** The refresher, with PostgreSQL stood in for by `find` (the holds due), `query` (those never posted, and those untold) and `transaction` (one hold's post). */
 function refresherWith(find: () => Promise<unknown[]>, transaction: () => Promise<unknown>, query: () => Promise<unknown[]> = () => Promise.resolve([])): HoldAlertRefresher {
   const dataSource = { getRepository: () => ({ find }), transaction, query };
   const clock = { now: () => new Date('2026-06-14T21:00:00Z') };
@@ -86,7 +86,8 @@ describe('HoldAlertRefresher on its timer', () => {
     };
     const dataSource = {
       getRepository: () => ({ find: () => Promise.resolve([hold(away, 1), hold(away, 2), hold(up, 3)]) }),
-      query: () => Promise.resolve([hold(away, 4), hold(up, 5)]),
+      // The dead placements; no hold in force untold.
+      query: (sql: string) => Promise.resolve(sql.includes('hold_placement') ? [] : [hold(away, 4), hold(up, 5)]),
       transaction: (work: (transaction: typeof manager) => Promise<unknown>) => work(manager),
     };
     const subscriptions = { sendingDetails: ({ id }: { id: string }) => ({ secret: null, targetUrl: `http://alertmanager-of-${id}` }) };

@@ -3,16 +3,16 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
-import { DeliveryEntity } from '../../deliveries/delivery.entity';
+import { DeliveryEntity, type DeliveredEvent } from '../../deliveries/delivery.entity';
 import { OutboundError } from '../../outbound/outbound-http.client';
 import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt, firingUntil, keptBeside } from './postable-alert';
+import { endedAt, firingUntil, keptBeside, type PostableAlert } from './postable-alert';
 
-/** How many holds a run re-posts of each kind (due, and never posted): the rest wait for the next run. */
+/** How many holds a run posts of each kind (due, never posted, and held before their subscription): the rest wait for the next run. */
 const HOLDS_PER_RUN = 500;
 
 // The holds in force whose placement died (out of attempts, refused, or left unsent) for an Alertmanager subscription on:
@@ -29,6 +29,34 @@ const DEAD_PLACEMENTS = `SELECT id FROM delivery WHERE subscription_id = $1 AND 
 
 const SUPERSEDE = `UPDATE delivery SET status = 'cancelled', finished_at = $2, last_error = $3 WHERE id = ANY($1::uuid[])`;
 
+// Subscription s's filters let placement p through, as matchesFilters reads them on the facts the consumer recorded with it.
+const FILTERS_TAKE_PLACEMENT = `(s.filters->'regions' = '[]'::jsonb OR s.filters->'regions' ?| p.regions)
+  AND (s.filters->'teams' = '[]'::jsonb OR s.filters->'teams' ?| p.teams)
+  AND (s.filters->'windowIds' = '[]'::jsonb OR s.filters->'windowIds' ?| p.window_ids)`;
+
+// The holds in force an Alertmanager subscription on was never told of: subscribed, turned on or its filters widened after
+// they were placed. A hold with a placement delivery recorded for the subscription is that delivery's (a dead one is
+// UNPOSTED_PLACEMENTS'); one whose alerts it keeps (firing, paused or ended) was told. Each subscription's oldest first,
+// taken a hold of each in turn, so an Alertmanager away (tried once a run) takes no more of the run than its share.
+const UNTOLD_HOLDS = `SELECT "subscriptionId", "holdId" FROM (
+    SELECT s.id AS "subscriptionId", p.hold_id AS "holdId", row_number() OVER (PARTITION BY s.id ORDER BY min(p.seq)) AS turn
+    FROM subscription s JOIN hold_placement p ON ${FILTERS_TAKE_PLACEMENT}
+    WHERE s.channel = 'alertmanager' AND s.enabled AND s.deleted_at IS NULL
+      AND (s.filters->'eventTypes' = '[]'::jsonb OR s.filters->'eventTypes' ? 'hold.placed')
+      AND NOT EXISTS (SELECT 1 FROM hold_alert a WHERE a.subscription_id = s.id AND a.hold_id = p.hold_id)
+      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.ordering_key = 'hold:' || p.hold_id AND d.event_type = 'hold.placed')
+    GROUP BY s.id, p.hold_id) AS untold
+  ORDER BY turn, "subscriptionId"
+  LIMIT ${HOLDS_PER_RUN}`;
+
+// The hold's placements the subscription's filters let through, oldest first.
+const PLACEMENTS_TAKEN = `SELECT p.event FROM hold_placement p JOIN subscription s ON s.id = $1 AND ${FILTERS_TAKE_PLACEMENT}
+  WHERE p.hold_id = $2 ORDER BY p.seq`;
+
+// Written before the post: a placement delivery or another replica's run that wrote it first keeps the hold, and this one posts nothing.
+const CLAIM_UNTOLD = `INSERT INTO hold_alert (subscription_id, hold_id, alerts, active, paused, refresh_at) VALUES ($1, $2, $3::jsonb, true, false, $4)
+  ON CONFLICT DO NOTHING RETURNING hold_id`;
+
 /** Why a dead placement the refresher posted in its stead is no longer dead: nothing is left to replay. */
 const postedByRefreshReason = (holdId: string, at: Date): string =>
   `superseded by the alert refresh: hold ${holdId}'s alerts were posted at ${at.toISOString()} and are re-posted while the hold lasts, so there is nothing to replay (the attempts say why this delivery died)`;
@@ -38,8 +66,9 @@ const postedByRefreshReason = (holdId: string, at: Date): string =>
  * never lets one lapse while the hold lasts; a subscription deleted or turned off meanwhile has
  * its alerts let go instead, and a hold released meanwhile has them ended. A hold in force whose
  * placement died for a subscription on (Alertmanager away for all its attempts) is posted too, at
- * the next run Alertmanager takes it, and that placement marked superseded. `refreshDue()` is the
- * job; a timer runs it, and tests call it after moving the clock.
+ * the next run Alertmanager takes it, and that placement marked superseded; so is a hold in force
+ * that an Alertmanager subscribed, or turned on, after it was placed was never told of (HoldsInForce).
+ * `refreshDue()` is the job; a timer runs it, and tests call it after moving the clock.
  */
 @Injectable()
 export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -74,13 +103,14 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
   }
 
   /**
-   * Posts every active hold's alerts whose refresh is due, then those of holds in force whose placement died; returns
-   * how many holds' alerts were posted firing.
+   * Posts every active hold's alerts whose refresh is due, then those of holds in force whose placement died, then those of
+   * holds in force a subscription was never told of; returns how many holds' alerts were posted firing.
    */
   async refreshDue(): Promise<number> {
     const now = this.clock.now();
     const due = await this.dataSource.getRepository(HoldAlertEntity).find({ where: { active: true, refreshAt: LessThanOrEqual(now) }, take: HOLDS_PER_RUN });
     const unposted = (await this.dataSource.query(UNPOSTED_PLACEMENTS)) as { subscriptionId: string; holdId: string }[];
+    const untold = (await this.dataSource.query(UNTOLD_HOLDS)) as { subscriptionId: string; holdId: string }[];
     // An Alertmanager that does not answer costs a run one timeout, not one per hold: runs go one at a time, and other
     // subscriptions' alerts would lapse behind it. Its holds wait for the next run.
     const unreachable = new Set<string>();
@@ -98,6 +128,7 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
     };
     await post(due, (subscriptionId, holdId) => this.refresh(subscriptionId, holdId, now));
     await post(unposted, (subscriptionId, holdId) => this.postUnposted(subscriptionId, holdId, now));
+    await post(untold, (subscriptionId, holdId) => this.postUntold(subscriptionId, holdId, now));
     return posted;
   }
 
@@ -151,6 +182,29 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       await transaction.getRepository(HoldAlertEntity).upsert({ subscriptionId, holdId, alerts, active: true, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
       await transaction.query(SUPERSEDE, [dead.map(({ id }) => id), now, postedByRefreshReason(holdId, now)]);
+      return true;
+    });
+  }
+
+  /**
+   * Posts the alerts of a hold in force to an Alertmanager subscription never told of it, as the placements its filters let
+   * through would have (an extension's winning over those before), and keeps them to be re-posted. A release consumed
+   * meanwhile ends them at the next run, as for a placement sent while its release was consumed.
+   */
+  private postUntold(subscriptionId: string, holdId: string, now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (transaction) => {
+      const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
+      if (!subscription?.enabled) return false;
+      // Recorded since the run read the holds: that delivery posts the hold.
+      if (await transaction.getRepository(DeliveryEntity).existsBy({ subscriptionId, orderingKey: `hold:${holdId}`, eventType: 'hold.placed' })) return false;
+      const placements = (await transaction.query(PLACEMENTS_TAKEN, [subscriptionId, holdId])) as { event: DeliveredEvent }[];
+      const alerts = placements.reduce<PostableAlert[]>((before, { event }) => keptBeside(this.channel.placementAlerts(event), before), []);
+      // Released since the run read the holds (its placements are gone with the release).
+      if (alerts.length === 0) return false;
+      const claimed = (await transaction.query(CLAIM_UNTOLD, [subscriptionId, holdId, JSON.stringify(alerts), new Date(now.getTime() + this.ttlMs / 3)])) as unknown[];
+      if (claimed.length === 0) return false;
+      const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
+      await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       return true;
     });
   }
