@@ -32,6 +32,7 @@ interface SurgeView {
   expectedEndAt?: string | null;
   clearedAt: string | null;
   clearedReason?: string | null;
+  evidence?: unknown;
 }
 
 interface SubscriptionView {
@@ -249,6 +250,25 @@ const list = (name: string, item: string) => async (context: CommandContext, bod
   context.io.out(body.items.length ? render(body.items) : `no ${name}${item}\n`);
 };
 
+/** A surge with its evidence, in UTC and its region's local time: what `surges show` and `surges clear` print. */
+async function showSurge(context: CommandContext, surge: SurgeView): Promise<void> {
+  if (context.json) return printJson(context.io, surge);
+  const zone = (await regionZones(context.api))(surge.region);
+  context.io.out(
+    fields([
+      ['surge', surge.id],
+      ['region', `${surge.region} (${zone})`],
+      ['source', surge.source],
+      ['status', surge.status],
+      ['why', surge.reason ?? surge.metric ?? '-'],
+      ['started', `${utcTime(surge.startedAt)}; ${localTime(surge.startedAt, zone)}`],
+      ['expected end', surge.expectedEndAt ? `${utcTime(surge.expectedEndAt)}; ${localTime(surge.expectedEndAt, zone)}${endPassed(surge, context.io.now()) ? ' (passed; the surge goes on)' : ''}` : '-'],
+      ['cleared', surge.clearedAt ? `${utcTime(surge.clearedAt)}${surge.clearedReason ? `: ${surge.clearedReason}` : ''}` : '-'],
+      ['evidence', surge.evidence ? JSON.stringify(surge.evidence) : '-'],
+    ]),
+  );
+}
+
 export const analyzerNotifierCommands: Command[] = [
   {
     name: 'surges list',
@@ -274,22 +294,19 @@ export const analyzerNotifierCommands: Command[] = [
     summary: 'one surge with its evidence',
     async run(context) {
       const id = idArgument(context, 'surge');
-      const surge = expectOk<SurgeView & { evidence?: unknown }>(await reach(() => context.api.analyzer.GET('/v1/surges/{id}', { params: { path: { id } } }), 'impact-analyzer'));
-      if (context.json) return printJson(context.io, surge);
-      const zone = (await regionZones(context.api))(surge.region);
-      context.io.out(
-        fields([
-          ['surge', surge.id],
-          ['region', `${surge.region} (${zone})`],
-          ['source', surge.source],
-          ['status', surge.status],
-          ['why', surge.reason ?? surge.metric ?? '-'],
-          ['started', `${utcTime(surge.startedAt)}; ${localTime(surge.startedAt, zone)}`],
-          ['expected end', surge.expectedEndAt ? `${utcTime(surge.expectedEndAt)}; ${localTime(surge.expectedEndAt, zone)}${endPassed(surge, context.io.now()) ? ' (passed; the surge goes on)' : ''}` : '-'],
-          ['cleared', surge.clearedAt ? `${utcTime(surge.clearedAt)}${surge.clearedReason ? `: ${surge.clearedReason}` : ''}` : '-'],
-          ['evidence', surge.evidence ? JSON.stringify(surge.evidence) : '-'],
-        ]),
-      );
+      await showSurge(context, expectOk<SurgeView>(await reach(() => context.api.analyzer.GET('/v1/surges/{id}', { params: { path: { id } } }), 'impact-analyzer')));
+    },
+  },
+  {
+    name: 'surges clear',
+    argument: 'ID',
+    usage: 'holdfast surges clear ID --reason TEXT',
+    summary: "clear by hand a surge nothing will clear (an alert whose resolved was lost); its hold is released after the cool-down",
+    options: { reason: { type: 'string' } },
+    async run(context) {
+      const id = idArgument(context, 'surge');
+      const body = { reason: requiredText(context, 'reason') };
+      await showSurge(context, expectOk<SurgeView>(await reach(() => context.api.analyzer.POST('/v1/surges/{id}/clear', { params: { path: { id } }, body }), 'impact-analyzer')));
     },
   },
   {

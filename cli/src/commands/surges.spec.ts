@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
-import { closeStandIns, specIo, standInService } from '../testing/stand-in-service';
+import { closeStandIns, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
 
 // specIo's clock reads 2026-06-14 20:00 UTC.
 const SURGE = '0190e0c8-0000-7000-8000-0000000000c3';
@@ -44,5 +44,42 @@ describe('holdfast surges: an expected end that has passed', () => {
 
   it('--json: gives the analyzer\'s answer as it is, the expected end unmarked', async () => {
     expect(JSON.parse(await holdfast(['surges', 'show', SURGE, '--json'], active))).toEqual(active);
+  });
+});
+
+describe('holdfast surges clear', () => {
+  afterEach(closeStandIns);
+
+  const holdfast = async (args: string[], answer: (asked: Asked) => Answer) => {
+    const service = await standInService((asked) => (asked.url === '/v1/regions' ? { body: catalog } : answer(asked)));
+    const { io, said } = specIo();
+    const code = await run([...args, '--planner-url', service.url, '--analyzer-url', service.url], io);
+    return { code, said, asked: service.asked.filter(({ url }) => url !== '/v1/regions') };
+  };
+
+  it('exits 2 with its usage when --reason is missing, asking nothing', async () => {
+    const { code, said, asked } = await holdfast(['surges', 'clear', SURGE], () => ({ body: active }));
+    expect(code).toBe(ExitCode.usage);
+    expect(said.err).toBe('holdfast: --reason is required\nusage: holdfast surges clear ID --reason TEXT\n');
+    expect(asked).toEqual([]);
+  });
+
+  it('posts the reason to the analyzer and prints the surge as cleared, with who cleared it and why', async () => {
+    const cleared = { ...active, source: 'alert', status: 'cleared', clearedAt: '2026-06-14T20:00:00.000Z', clearedReason: 'Cleared by hand by platform/k1: resolved lost by Alertmanager' };
+    const { code, said, asked } = await holdfast(['surges', 'clear', SURGE, '--reason', 'resolved lost by Alertmanager'], () => ({ body: cleared }));
+    expect(code).toBe(ExitCode.ok);
+    expect(asked).toEqual([{ method: 'POST', url: `/v1/surges/${SURGE}/clear`, body: { reason: 'resolved lost by Alertmanager' }, idempotencyKey: expect.stringMatching(newRunKey('surges clear')) }]);
+    expect(said.out).toMatch(/^status: +cleared$/m);
+    expect(said.out).toMatch(/^cleared: +2026-06-14 20:00 UTC: Cleared by hand by platform\/k1: resolved lost by Alertmanager$/m);
+  });
+
+  it("says the analyzer's refusal of a declaration's surge, naming the declaration to cancel", async () => {
+    const refusal = {
+      type: 'https://holdfast.dev/problems/surge-of-declaration', title: 'Conflict', status: 409, code: 'surge-of-declaration',
+      detail: `Surge ${SURGE} is declaration 0190e0c8-0000-7000-8000-0000000000d1's: cancel the declaration (DELETE /v1/declarations/0190e0c8-0000-7000-8000-0000000000d1)`,
+    };
+    const { code, said } = await holdfast(['surges', 'clear', SURGE, '--reason', 'over'], () => ({ status: 409, body: refusal }));
+    expect(code).not.toBe(ExitCode.ok);
+    expect(said.err).toContain('cancel the declaration (DELETE /v1/declarations/0190e0c8-0000-7000-8000-0000000000d1)');
   });
 });

@@ -50,11 +50,12 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     expect(statuses('/v1/declarations/{id}', 'delete')).toEqual(['200', '400', ...keyed, '404', '409', '412'].sort());
     expect(statuses('/v1/surges', 'get')).toEqual(['200', '400', ...keyed, '422'].sort());
     expect(statuses('/v1/surges/{id}', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
+    expect(statuses('/v1/surges/{id}/clear', 'post')).toEqual(['200', '400', ...keyed, ...idempotent, '404', '413', '415'].sort());
     expect(statuses('/v1/regions/{region}/baseline', 'get')).toEqual(['200', '400', ...keyed, '404'].sort());
     expect(statuses('/v1/regions/{region}/series/{metric}', 'delete')).toEqual(['200', '400', ...keyed, '404'].sort());
     // The alert webhooks take their senders' own credentials, not a key: no scope, no key's rate limit, but a limit on wrong credentials.
     for (const sender of ['alertmanager', 'grafana']) expect(statuses(`/v1/alerts/${sender}`, 'post')).toEqual(['200', '400', '401', '413', '415', '422', '429', '503']);
-    expect(undocumentedProblems(document, ['POST /v1/samples 409 idempotency-key-in-flight', 'POST /v1/declarations 422 declaration-in-the-past', 'POST /v1/declarations 422 idempotency-key-reused', 'GET /v1/surges 503 dependency-unavailable'])).toEqual([]);
+    expect(undocumentedProblems(document, ['POST /v1/samples 409 idempotency-key-in-flight', 'POST /v1/declarations 422 declaration-in-the-past', 'POST /v1/declarations 422 idempotency-key-reused', 'GET /v1/surges 503 dependency-unavailable', 'POST /v1/surges/{id}/clear 404 surge-not-found', 'POST /v1/surges/{id}/clear 409 surge-cleared', 'POST /v1/surges/{id}/clear 409 surge-of-declaration', 'POST /v1/surges/{id}/clear 409 surge-of-lost-signal'])).toEqual([]);
     expect(document.openapi).toBe('3.1.0');
     expect(operation('/v1/alerts/alertmanager', 'post').responses['429'].description).toContain('too-many-failed-authentications');
     expect(operation('/v1/declarations', 'get').responses['403'].description).toContain('missing-scope');
@@ -133,6 +134,12 @@ describe('impact-analyzer: the OpenAPI document says what each route answers, as
     const taken = (await alerts.json()) as { alerts: object[] };
     expect(fieldsOf(bodySchema('/v1/alerts/alertmanager', 'post', '200'))).toEqual({ fields: Object.keys(taken).sort(), required: Object.keys(taken).sort() });
     expect(Object.keys(bodySchema('/v1/alerts/grafana', 'post', '200')!.properties!.alerts.items!.properties!).sort()).toEqual(Object.keys(taken.alerts[0]).sort());
+
+    const { surgeId } = taken.alerts[0] as { surgeId: string };
+    const cleared = await send(`/v1/surges/${surgeId}/clear`, 'POST', { reason: 'its resolved was lost' });
+    expect(cleared.status).toBe(200);
+    expect(Object.keys((await cleared.json()) as object).sort()).toEqual(surgeFields.fields);
+    expect(operation('/v1/surges/{id}/clear', 'post').responses['200'].content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/Surge' });
   });
   it("documents a region's baseline as GET /v1/regions/{region}/baseline answers it", async () => {
     const sent = await send('/v1/samples', 'POST', { samples: [{ region: 'MT', metric: 'requests', at: '2026-06-10T11:55:00Z', value: 10, source: 'openapi-spec' }] });

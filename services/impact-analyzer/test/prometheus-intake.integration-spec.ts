@@ -154,6 +154,40 @@ describe('impact-analyzer: Prometheus as a sample source, against a real Prometh
     }
   });
 
+  it("logs a query Prometheus refuses as malformed once, naming it, the query and Prometheus's parse error, and samples the others", async () => {
+    const failed = vi.spyOn(Logger.prototype, 'error');
+    const broken = 'sum by (country (edge_requests_per_second)';
+    const checked = await startServiceUnderTest(analyzerService, {
+      environment: {
+        PROMETHEUS_URL: prometheus.url,
+        PROMETHEUS_QUERIES: JSON.stringify([
+          { metric: 'requests_checked', query: 'sum by (country) (edge_requests_per_second)' },
+          { metric: 'requests_malformed', query: broken },
+        ]),
+        PROMETHEUS_REGION_LABEL: 'country',
+        PROMETHEUS_INTERVAL_SECONDS: '0.5',
+      },
+    });
+    try {
+      const outcome = async (metric: string, outcome: string) =>
+        Number((await (await checked.fetch('/metrics')).text()).match(new RegExp(`holdfast_analyzer_prometheus_series_total\\{[^}]*metric="${metric}"[^}]*outcome="${outcome}"[^}]*\\} (\\d+)`))?.[1] ?? 0);
+      // Four polls at least, the first at boot.
+      await expectEventually(async () => expect(await outcome('requests_malformed', 'query-failed')).toBeGreaterThanOrEqual(4), { timeoutMs: 30_000, intervalMs: 250 });
+      expect(await outcome('requests_checked', 'sampled')).toBeGreaterThanOrEqual(8);
+      const said = failed.mock.calls.filter(([fields]) => (fields as { metric?: string }).metric === 'requests_malformed');
+      expect(said).toHaveLength(1);
+      const [fields, message] = said[0] as [{ query: string; prometheusError: string }, string];
+      expect(fields.query).toBe(broken);
+      expect(fields.prometheusError).toMatch(/^invalid parameter "query": 1:\d+: parse error: /);
+      expect(message).toBe(
+        `Prometheus refuses the query for requests_malformed as malformed (${fields.prometheusError}): ${broken}. Fix it in PROMETHEUS_QUERIES and restart the analyzer; until then no region is sampled from it (logged once, again if Prometheus's message changes)`,
+      );
+    } finally {
+      failed.mockRestore();
+      await checked.close();
+    }
+  });
+
   it('keeps polling after a poll whose publish failed', async () => {
     const { publisher } = service.app.get(MessagingRuntime);
     const poller = service.app.get(PrometheusPollerService);

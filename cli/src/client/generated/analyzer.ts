@@ -244,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/surges/{id}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a surge by hand that nothing will clear (an alert whose resolved was lost, or whose rule was deleted while firing), with a reason: surge.cleared as the analyzer's own clears send it, so the planner releases its hold after the cool-down. An alert firing again later (a later startsAt) starts a new surge; its firing cleared here, sent again, starts none */
+        post: operations["SurgesController_clear"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2204,6 +2221,142 @@ export interface operations {
             /** @description surge-not-found */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description rate-limited (the key sent more than HOLDFAST_RATE_LIMIT_PER_MINUTE requests in a minute) or too-many-failed-authentications (the address sent HOLDFAST_AUTH_FAILURES_PER_MINUTE requests with a missing or refused key in one): retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description dependency-unavailable (dependency names it): PostgreSQL or Kafka did not complete the request; send it again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    SurgesController_clear: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A key of the caller's choosing (a UUID): the same request sent again with it within HOLDFAST_IDEMPOTENCY_KEY_HOURS gets the first answer (Idempotent-Replayed: true) and is not handled again; 422 idempotency-key-reused for another request, 409 idempotency-key-in-flight while the first is handled */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description why it is cleared by hand (its alert's resolved was lost, its rule deleted while firing); 1-2,000 characters, not only white space */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The surge, cleared: clearedReason is "Cleared by hand by <team>/<key id>: <reason>" */
+            200: {
+                headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Surge"];
+                };
+            };
+            /** @description invalid-path (id is not a UUID) or invalid-body (reason missing, empty, only white space or longer than 2,000 characters; an unknown field) */
+            400: {
+                headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-key, malformed-key, unknown-key, wrong-key-secret or revoked-key: send a valid key as "Authorization: Bearer <key>" */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing-scope (the scope the route needs, in requiredScope), or other-team: the resource belongs to another team than the key's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description surge-not-found */
+            404: {
+                headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series if they will not); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            409: {
+                headers: {
+                    /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description body-too-large: the body is larger than HOLDFAST_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description unsupported-media-type: the body is not sent as JSON (content-type: application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description idempotency-key-reused: the Idempotency-Key was used for another request (another path or body); send a new key with each new request */
+            422: {
+                headers: {
+                    /** @description true: this answer was given before, to the same request sent with the same Idempotency-Key, and is given again; the request was not handled again */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { AlertSender, AnalyzerSettings } from '../config/analyzer-settings';
 import { SurgesService, type ActiveSurges } from '../surges/surges.service';
 import { readAlertTime, type AlertNotification, type AlertTime, type WebhookAlert } from './alert-payloads';
+import { alertOrigin } from './firing-ended-by-hand';
 import { REFUSAL_WARNING_EVERY_MS, RefusalWarnings } from './refusal-warnings';
 import { TruncationEpisodes } from './truncation-episodes';
 
@@ -143,7 +144,7 @@ export class AlertsService {
       // One alert's notifications in turn, though they come in separate requests (a firing and its
       // resolved at once from HA peers): each would miss the other's uncommitted row and leave a
       // surge nothing clears. The alert surges of their regions are locked after, in one order.
-      const origins = [...new Set(applicable.map(({ fingerprint }) => `${sender}/${fingerprint}`))].sort();
+      const origins = [...new Set(applicable.map(({ fingerprint }) => alertOrigin(sender, fingerprint)))].sort();
       const [, active] = await Promise.all([
         origins.length > ALERT_LOCKS_PER_NOTIFICATION ? transaction.query(LOCK_SENDER, [sender]) : transaction.query(LOCK_ALERTS, [sender, origins]),
         this.surges.activeIn(transaction, [...new Set(applicable.map(({ region }) => region))], 'alert'),
@@ -214,7 +215,7 @@ export class AlertsService {
         // A firing that arrives after the resolved of the same alert (from an HA peer, or retried) would
         // start a surge nothing clears: that resolved is logged already, so sent again it is a duplicate.
         if (alert.status === 'firing' && overtaken.has(fingerprint)) return { fingerprint, region, action: 'already-resolved' as const, surgeId: null };
-        const origin = `${sender}/${fingerprint}`;
+        const origin = alertOrigin(sender, fingerprint);
         const surge = active.get(region, origin);
         const trace = { correlationId: `${sender}:${fingerprint}` };
         const name = alert.labels.alertname ?? 'an alert';

@@ -5,7 +5,7 @@ import { RegionCatalog } from '@holdfast/regions';
 import type { ServiceConfig } from '@holdfast/service-kit';
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { Logger } from '@nestjs/common';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnalyzerSettings } from '../config/analyzer-settings';
@@ -18,40 +18,52 @@ describe('PrometheusPollerService', () => {
   const matchingNothing = new Set<string>();
   /** Queries the stand-in answers with these series' labels, each valued 42. */
   const answering = new Map<string, Record<string, string>[]>();
+  /** Queries the stand-in refuses as malformed, with this message of Prometheus's. */
+  const malformed = new Map<string, string>();
+
+  /**
+   * Answers any instant query as Prometheus does: the value stamped with the `time` asked for; a
+   * query that does not parse and a path it does not serve as Prometheus 2 answers them.
+   */
+  const answer = (request: IncomingMessage, response: ServerResponse): void => {
+    const asked = new URL(request.url!, 'http://prometheus');
+    // A proxy whose Prometheus is down answers with a page of its own.
+    if (asked.pathname === '/behind-proxy/api/v1/query') return void response.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
+    // A Prometheus behind basic auth (a reverse proxy, web.config basic_auth_users, a hosted one).
+    if (asked.pathname.startsWith('/secured/')) {
+      if (request.headers.authorization !== `Basic ${Buffer.from('ops:pa ss@word').toString('base64')}`) return void response.writeHead(401, { 'www-authenticate': 'Basic' }).end('Unauthorized\n');
+      asked.pathname = asked.pathname.slice('/secured'.length);
+    }
+    if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    const time = Number(asked.searchParams.get('time'));
+    const query = asked.searchParams.get('query')!;
+    // A Prometheus that never answers: only the poller's own abort ends the request.
+    if (query.startsWith('hanging')) return;
+    response.setHeader('content-type', 'application/json');
+    if (matchingNothing.has(query)) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
+    const series = answering.get(query);
+    if (series) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: series.map((metric) => ({ metric, value: [time, '42'] })) } }));
+    if (query.startsWith('ratio')) {
+      // A ratio of rates answers NaN where both are zero and ±Inf where only the divisor is; JP's is negative.
+      const values = { IR: '42', DE: 'NaN', FR: 'NaN', US: '+Inf', GB: '-Inf', JP: '-3' };
+      const result = Object.entries(values).map(([country, value]) => ({ metric: { country }, value: [time, value] }));
+      return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+    }
+    const refusal = malformed.get(query) ?? (query.startsWith('sum by (country (') ? 'invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"' : undefined);
+    if (refusal) {
+      response.statusCode = 400;
+      return void response.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: refusal }));
+    }
+    // A query Prometheus gave up on: refused, but not as malformed.
+    if (query.startsWith('heavy')) {
+      response.statusCode = 503;
+      return void response.end(JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }));
+    }
+    response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { country: 'IR' }, value: [time, '42'] }] } }));
+  };
 
   beforeAll(async () => {
-    // Answers any instant query as Prometheus does: the value stamped with the `time` asked for; a
-    // query that does not parse and a path it does not serve as Prometheus 2 answers them.
-    prometheus = createServer((request, response) => {
-      const asked = new URL(request.url!, 'http://prometheus');
-      // A proxy whose Prometheus is down answers with a page of its own.
-      if (asked.pathname === '/behind-proxy/api/v1/query') return void response.writeHead(502, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
-      // A Prometheus behind basic auth (a reverse proxy, web.config basic_auth_users, a hosted one).
-      if (asked.pathname.startsWith('/secured/')) {
-        if (request.headers.authorization !== `Basic ${Buffer.from('ops:pa ss@word').toString('base64')}`) return void response.writeHead(401, { 'www-authenticate': 'Basic' }).end('Unauthorized\n');
-        asked.pathname = asked.pathname.slice('/secured'.length);
-      }
-      if (asked.pathname !== '/api/v1/query') return void response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
-      const time = Number(asked.searchParams.get('time'));
-      const query = asked.searchParams.get('query')!;
-      // A Prometheus that never answers: only the poller's own abort ends the request.
-      if (query.startsWith('hanging')) return;
-      response.setHeader('content-type', 'application/json');
-      if (matchingNothing.has(query)) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
-      const series = answering.get(query);
-      if (series) return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: series.map((metric) => ({ metric, value: [time, '42'] })) } }));
-      if (query.startsWith('ratio')) {
-        // A ratio of rates answers NaN where both are zero and ±Inf where only the divisor is; JP's is negative.
-        const values = { IR: '42', DE: 'NaN', FR: 'NaN', US: '+Inf', GB: '-Inf', JP: '-3' };
-        const result = Object.entries(values).map(([country, value]) => ({ metric: { country }, value: [time, value] }));
-        return void response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
-      }
-      if (query.startsWith('sum by (country (')) {
-        response.statusCode = 400;
-        return void response.end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"' }));
-      }
-      response.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: { country: 'IR' }, value: [time, '42'] }] } }));
-    });
+    prometheus = createServer(answer);
     await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`;
   });
@@ -61,9 +73,9 @@ describe('PrometheusPollerService', () => {
   afterEach(() => vi.restoreAllMocks());
 
   /** A replica's poller on its own clock, what it published, and its metrics. */
-  const replica = (now: string, options: { base?: string; query?: string; regionLabel?: string } = {}) => {
+  const replica = (now: string, options: { base?: string; query?: string; regionLabel?: string; queries?: { metric: string; query: string }[] } = {}) => {
     const published: HoldfastEvent<'traffic.sample'>[] = [];
-    const queries = [{ metric: 'requests_per_second', query: options.query ?? 'sum by (country) (rate(edge_requests_total[1m]))' }];
+    const queries = options.queries ?? [{ metric: 'requests_per_second', query: options.query ?? 'sum by (country) (rate(edge_requests_total[1m]))' }];
     const settings = { prometheus: { url: options.base ?? url, queries, regionLabel: options.regionLabel ?? 'country', intervalMs: 30_000 } };
     const messaging = { publisher: { publish: async (...events: HoldfastEvent<'traffic.sample'>[]) => void published.push(...events) } };
     const metrics = new MetricsRegistry('impact-analyzer', false);
@@ -263,16 +275,104 @@ describe('PrometheusPollerService', () => {
     expect(logged).not.toContain('wrong-password');
   });
 
-  it('says what Prometheus answered and what to fix when it refuses the query, the URL is not its API, or a proxy before it fails', async () => {
+  it('says what Prometheus answered and what to fix when it refuses a query otherwise than as malformed, the URL is not its API, or a proxy before it fails', async () => {
     const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    expect(await replica('2026-06-14T21:00:04Z', { query: 'sum by (country (rate(edge_requests_total[1m]))' }).poller.pollOnce()).toBe(0);
+    expect(await replica('2026-06-14T21:00:04Z', { query: 'heavy join over a year' }).poller.pollOnce()).toBe(0);
     expect(await replica('2026-06-14T21:00:04Z', { base: `${url}/prometheus/api/v1` }).poller.pollOnce()).toBe(0);
     expect(await replica('2026-06-14T21:00:04Z', { base: `${url}/behind-proxy` }).poller.pollOnce()).toBe(0);
     const errors = warned.mock.calls.map(([fields]) => ((fields as { err: Error }).err.message));
     expect(errors).toEqual([
-      'Prometheus refused the query for requests_per_second (400 bad_data: invalid parameter "query": 1:17: parse error: unexpected "(" in grouping opts, expected "," or ")"): fix it in PROMETHEUS_QUERIES',
+      'Prometheus refused the query for requests_per_second (503 timeout: query timed out in expression evaluation): fix it in PROMETHEUS_QUERIES',
       `${url}/prometheus/api/v1/api/v1/query answered 404 with no JSON ("404 page not found"): check PROMETHEUS_URL, Prometheus's base URL without /api/v1`,
       `${url}/behind-proxy/api/v1/query answered 502 with no JSON ("<html><body>502 Bad Gateway</body></html>"): Prometheus or a proxy in front of it is failing; the next poll tries again`,
     ]);
+  });
+
+  it("logs a query Prometheus refuses as malformed once at boot, as an error naming it, the query and Prometheus's message, not at every poll; again when the message changes", async () => {
+    const failed = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const said = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const broken = 'sum by (country) (rate(edge_errors_total[1m]) / ';
+    malformed.set(broken, 'invalid parameter "query": 1:49: parse error: unexpected end of input');
+    const { poller, published, metrics } = replica('2026-06-14T21:00:04Z', {
+      queries: [
+        { metric: 'requests_per_second', query: 'sum by (country) (rate(edge_requests_total[1m]))' },
+        { metric: 'error_ratio', query: broken },
+      ],
+    });
+    try {
+      poller.onApplicationBootstrap();
+      await expectEventually(() => expect(failed).toHaveBeenCalledTimes(1), { timeoutMs: 10_000, intervalMs: 10 });
+      expect(failed.mock.calls[0]).toEqual([
+        { metric: 'error_ratio', query: broken, prometheusError: 'invalid parameter "query": 1:49: parse error: unexpected end of input' },
+        `Prometheus refuses the query for error_ratio as malformed (invalid parameter "query": 1:49: parse error: unexpected end of input): ${broken}. Fix it in PROMETHEUS_QUERIES and restart the analyzer; until then no region is sampled from it (logged once, again if Prometheus's message changes)`,
+      ]);
+      // The other query is sampled all the same, and the next polls say nothing more of the malformed one.
+      await expectEventually(() => expect(published.map((event) => event.data.metric)).toEqual(['requests_per_second']), { timeoutMs: 10_000, intervalMs: 10 });
+      expect(await poller.pollOnce()).toBe(1);
+      expect(await poller.pollOnce()).toBe(1);
+      expect(failed).toHaveBeenCalledTimes(1);
+      expect(warned.mock.calls).toEqual([]);
+      const outcomes = (await metrics.registry.getSingleMetric('holdfast_analyzer_prometheus_series_total')!.get()).values.map(({ labels, value }) => [labels.metric, labels.outcome, value]);
+      expect(outcomes).toContainEqual(['error_ratio', 'query-failed', 3]);
+
+      // Another Prometheus (an upgrade, a rollback) says otherwise: that is news.
+      malformed.set(broken, 'invalid parameter "query": 1:49: parse error: unexpected end of input in expression');
+      expect(await poller.pollOnce()).toBe(1);
+      expect(failed).toHaveBeenCalledTimes(2);
+      expect(failed.mock.calls[1][1]).toContain('as malformed (invalid parameter "query": 1:49: parse error: unexpected end of input in expression)');
+      // Taken at last, it is said so; refused again, it is an error again.
+      malformed.delete(broken);
+      expect(await poller.pollOnce()).toBe(2);
+      expect(said.mock.calls.map(([, message]) => message)).toContain('Prometheus takes the query for error_ratio again');
+      malformed.set(broken, 'invalid parameter "query": 1:49: parse error: unexpected end of input in expression');
+      expect(await poller.pollOnce()).toBe(1);
+      expect(failed).toHaveBeenCalledTimes(3);
+    } finally {
+      malformed.delete(broken);
+      await poller.onApplicationShutdown();
+    }
+  });
+
+  it('says once at boot that Prometheus is unreachable and the queries are checked at the first poll that reaches it, and checks them then', async () => {
+    const failed = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    // A port nothing listens on, until the Prometheus started there below.
+    const vacated = createServer(answer);
+    await new Promise<void>((resolve) => vacated.listen(0, '127.0.0.1', resolve));
+    const { port } = vacated.address() as AddressInfo;
+    await new Promise<void>((resolve) => vacated.close(() => resolve()));
+    const base = `http://127.0.0.1:${port}`;
+    const { poller, published } = replica('2026-06-14T21:00:04Z', {
+      base,
+      queries: [
+        { metric: 'requests_per_second', query: 'sum by (country) (rate(edge_requests_total[1m]))' },
+        { metric: 'error_ratio', query: 'sum by (country (rate(edge_errors_total[1m]))' },
+      ],
+    });
+    poller.onApplicationBootstrap();
+    const late = createServer(answer);
+    try {
+      await expectEventually(() => expect(warned).toHaveBeenCalledTimes(1), { timeoutMs: 10_000, intervalMs: 10 });
+      const [fields, message] = warned.mock.calls[0] as [{ err: Error; unchecked: string[] }, string];
+      expect(fields.unchecked).toEqual(['requests_per_second', 'error_ratio']);
+      expect(fields.err.message).toBe(`${base}/api/v1/query could not be reached (ECONNREFUSED): check that Prometheus runs there; the next poll tries again`);
+      expect(message).toBe(
+        'Prometheus could not be reached at boot, so the queries of PROMETHEUS_QUERIES for requests_per_second, error_ratio were not checked: each is checked at the first poll that reaches Prometheus (every 30 s), one it refuses as malformed logged then as an error; the analyzer runs meanwhile, without their samples',
+      );
+      expect(failed.mock.calls).toEqual([]);
+
+      await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+      expect(await poller.pollOnce()).toBe(1);
+      expect(published.map((event) => event.data.metric)).toEqual(['requests_per_second']);
+      expect(failed).toHaveBeenCalledTimes(1);
+      expect(failed.mock.calls[0][1]).toContain('Prometheus refuses the query for error_ratio as malformed (invalid parameter "query": 1:17: parse error');
+      // Only the warning at boot: the poll that reached Prometheus is no failure to warn of.
+      expect(warned).toHaveBeenCalledTimes(1);
+    } finally {
+      await poller.onApplicationShutdown();
+      await new Promise<void>((resolve) => late.close(() => resolve()));
+    }
   });
 });

@@ -46,6 +46,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   private readonly unknownRegions = new Map<PrometheusQuery, RepeatedFailure>();
   /** The queries whose last answer held no series: said once when it starts, since a misspelt name stays misspelt. */
   private readonly answeringNothing = new Set<PrometheusQuery>();
+  /** Prometheus's message for each query it refuses as malformed, as last logged: a query stays malformed until PROMETHEUS_QUERIES changes. */
+  private readonly malformed = new Map<PrometheusQuery, string>();
   private readonly publishFailures = new RepeatedFailure();
   /** The query endpoint without the credentials PROMETHEUS_URL may carry, sent as basic auth instead. */
   private readonly endpoint?: { url: URL; headers: Record<string, string> };
@@ -81,7 +83,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     // Polled at once: waiting a whole interval (15 s by default) would leave a region unwatched as long after every start.
-    void this.pollOnce();
+    // That poll checks PROMETHEUS_QUERIES, in the background: the analyzer takes its other sources while Prometheus is away.
+    void this.pollOnce(true);
     this.timer = setInterval(() => void this.pollOnce(), this.config.settings.prometheus.intervalMs);
     this.timer.unref();
   }
@@ -92,11 +95,14 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     await this.polling;
   }
 
-  /** Evaluates every query once, at the start of the interval the clock is in, and publishes the samples; returns how many. Polls never overlap. */
-  pollOnce(): Promise<number> {
+  /**
+   * Evaluates every query once, at the start of the interval the clock is in, and publishes the samples; returns how many. Polls never overlap.
+   * `atBoot`: the poll at start, which checks the queries: Prometheus unreachable then is one warning for all of them, saying they are checked at the first poll that reaches it.
+   */
+  pollOnce(atBoot = false): Promise<number> {
     // The chain kept is the one that never rejects: a rejected one would skip every later poll, and fail shutdown.
     this.polling = this.polling
-      .then(() => this.poll())
+      .then(() => this.poll(atBoot))
       .catch((error: Error) => {
         this.publishFailures.log(this.logger, 'warn', { err: error }, 'publishing the Prometheus samples failed; the next poll tries again');
         return 0;
@@ -104,13 +110,21 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     return this.polling;
   }
 
-  private async poll(): Promise<number> {
+  private async poll(atBoot: boolean): Promise<number> {
     if (!this.enabled || this.stopping.signal.aborted) return 0;
-    const { intervalMs } = this.config.settings.prometheus;
+    const { intervalMs, queries } = this.config.settings.prometheus;
     // Every replica polls: asked for the same instant, the interval's start, they publish the same
     // sample, and the detector drops every copy after the first as not newer than its series' last.
     const at = new Date(Math.floor(this.clock.nowMs() / intervalMs) * intervalMs);
-    const samples = (await Promise.all(this.config.settings.prometheus.queries.map((query) => this.evaluate(query, at)))).flat();
+    const answers = await Promise.all(queries.map((query) => this.evaluate(query, at, atBoot)));
+    const unchecked = queries.filter((_, index) => answers[index] instanceof PrometheusUnreachable).map((query) => query.metric);
+    if (unchecked.length > 0) {
+      this.logger.warn(
+        { err: answers.find((answer) => answer instanceof PrometheusUnreachable), unchecked },
+        `Prometheus could not be reached at boot, so the queries of PROMETHEUS_QUERIES for ${unchecked.join(', ')} were not checked: each is checked at the first poll that reaches Prometheus (every ${intervalMs / 1000} s), one it refuses as malformed logged then as an error; the analyzer runs meanwhile, without their samples`,
+      );
+    }
+    const samples = answers.flatMap((answer) => (answer instanceof PrometheusUnreachable ? [] : answer));
     if (samples.length === 0) return 0;
     // Stamped on the clock that chose the samples' instant, so an event is never older than the sample it carries.
     const time = this.clock.now();
@@ -119,7 +133,8 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     return samples.length;
   }
 
-  private async evaluate(query: PrometheusQuery, at: Date): Promise<TrafficSample[]> {
+  /** The query's samples; Prometheus unreachable at boot is answered, for the poll to say once for every query. */
+  private async evaluate(query: PrometheusQuery, at: Date, atBoot: boolean): Promise<TrafficSample[] | PrometheusUnreachable> {
     const { regionLabel } = this.config.settings.prometheus;
     const endpoint = new URL(this.endpoint!.url);
     endpoint.searchParams.set('query', query.query);
@@ -130,10 +145,21 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     } catch (error) {
       if (this.stopping.signal.aborted) return [];
       this.outcomes.inc({ metric: query.metric, outcome: 'query-failed' });
-      this.queryFailures.get(query)!.log(this.logger, 'warn', { err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
+      if (error instanceof MalformedQuery) {
+        this.reportMalformed(query, error.message);
+        return [];
+      }
+      const failures = this.queryFailures.get(query)!;
+      if (atBoot && error instanceof PrometheusUnreachable) {
+        // Said by the poll, once for every query; this query's run of failures starts all the same, so its recovery is said.
+        failures.failed();
+        return error;
+      }
+      failures.log(this.logger, 'warn', { err: error, metric: query.metric, query: query.query }, 'Prometheus query failed; the next poll tries again');
       return [];
     }
     this.queryFailures.get(query)!.succeeded((fields, message) => this.logger.log(fields, message), { metric: query.metric }, 'Prometheus query works again');
+    if (this.malformed.delete(query)) this.logger.log({ metric: query.metric }, `Prometheus takes the query for ${query.metric} again`);
     if (!this.answersSeries(query, body.data.result.length)) return [];
     const samples: TrafficSample[] = [];
     // Each series' region found once; a region answered more than once has no one value to take.
@@ -169,6 +195,20 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
         `Prometheus query for ${query.metric} answered several series for ${repeated.map(([region, count]) => `${region} (${count})`).join(', ')}, so none of theirs was sampled: aggregate it to one series per region by ${regionLabel}, e.g. sum by (${regionLabel}) (...)`,
       );
     return samples;
+  }
+
+  /**
+   * A query Prometheus cannot parse samples nothing until PROMETHEUS_QUERIES is fixed, however often it
+   * is polled: logged as an error once, with Prometheus's own message, and again only when that
+   * message changes or after the query was taken.
+   */
+  private reportMalformed(query: PrometheusQuery, prometheusError: string): void {
+    if (this.malformed.get(query) === prometheusError) return;
+    this.malformed.set(query, prometheusError);
+    this.logger.error(
+      { metric: query.metric, query: query.query, prometheusError },
+      `Prometheus refuses the query for ${query.metric} as malformed (${prometheusError}): ${query.query}. Fix it in PROMETHEUS_QUERIES and restart the analyzer; until then no region is sampled from it (logged once, again if Prometheus's message changes)`,
+    );
   }
 
   /**
@@ -284,18 +324,26 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
   /** The query's answer, or an error saying what Prometheus answered and what to fix. */
   private async answerOf(endpoint: URL, query: PrometheusQuery): Promise<z.infer<typeof QueryResponseSchema>> {
     const signal = AbortSignal.any([this.stopping.signal, AbortSignal.timeout(QUERY_TIMEOUT_MS)]);
-    const response = await fetch(endpoint, { headers: this.endpoint!.headers, signal });
-    const text = await response.text();
     const where = `${endpoint.origin}${endpoint.pathname}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(endpoint, { headers: this.endpoint!.headers, signal });
+      text = await response.text();
+    } catch (error) {
+      throw new PrometheusUnreachable(`${where} could not be reached (${reasonOf(error)}): check that Prometheus runs there; the next poll tries again`, { cause: error });
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       // A 5xx page is most often a proxy in front of a Prometheus that is down or restarting: passing, not a wrong URL.
-      const advice = response.status >= 500 ? 'Prometheus or a proxy in front of it is failing; the next poll tries again' : "check PROMETHEUS_URL, Prometheus's base URL without /api/v1";
-      throw new Error(`${where} answered ${response.status} with no JSON ("${text.trim().slice(0, 100)}"): ${advice}`);
+      const said = `${where} answered ${response.status} with no JSON ("${text.trim().slice(0, 100)}")`;
+      if (response.status >= 500) throw new PrometheusUnreachable(`${said}: Prometheus or a proxy in front of it is failing; the next poll tries again`);
+      throw new Error(`${said}: check PROMETHEUS_URL, Prometheus's base URL without /api/v1`);
     }
     const refused = json as { status?: unknown; errorType?: unknown; error?: unknown };
+    if (response.status === 400 && refused?.errorType === 'bad_data') throw new MalformedQuery(String(refused.error));
     if (refused?.status === 'error') {
       throw new Error(`Prometheus refused the query for ${query.metric} (${response.status} ${String(refused.errorType)}: ${String(refused.error)}): fix it in PROMETHEUS_QUERIES`);
     }
@@ -303,6 +351,24 @@ export class PrometheusPollerService implements OnApplicationBootstrap, OnApplic
     if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     return parsed.data;
   }
+}
+
+/** No answer from Prometheus: down, unreachable, timed out, or a proxy in front of it failing. */
+class PrometheusUnreachable extends Error {
+  override readonly name = 'PrometheusUnreachable';
+}
+
+/** A query Prometheus refuses as malformed (400 bad_data: a parse error); its message is Prometheus's own. */
+class MalformedQuery extends Error {
+  override readonly name = 'MalformedQuery';
+}
+
+/** What fetch says went wrong: its own "fetch failed" names no cause, which it keeps apart (ECONNREFUSED, ENOTFOUND), and a timeout is a DOMException. */
+function reasonOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** The outcome of a series whose value is no traffic value, by what Prometheus wrote (its API spells them NaN, +Inf, -Inf). */

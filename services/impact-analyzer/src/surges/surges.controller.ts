@@ -1,7 +1,23 @@
-import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
+import { MetricNameSchema, RegionCodeSchema, SignalLossSchema, StatedReasonSchema, SurgeEvidenceSchema, SurgeSeveritySchema, SurgeSourceSchema } from '@holdfast/contracts';
 import { RegionCatalog } from '@holdfast/regions';
-import { ApiZodQuery, atField, CursorSchema, DomainError, PageLimitSchema, UuidParamPipe, ZodQueryPipe, zodAnswerSchema, zodPageSchema } from '@holdfast/service-kit';
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  actorOf,
+  ApiZodBody,
+  ApiZodQuery,
+  atField,
+  CurrentPrincipal,
+  CursorSchema,
+  DomainError,
+  PageLimitSchema,
+  type Principal,
+  RequireScope,
+  UuidParamPipe,
+  ZodBodyPipe,
+  ZodQueryPipe,
+  zodAnswerSchema,
+  zodPageSchema,
+} from '@holdfast/service-kit';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { SurgeEntity } from './surge.entity';
@@ -72,6 +88,11 @@ export const ListSurgesQuerySchema = z.strictObject({
   cursor: CursorSchema,
 });
 
+// The reason is kept in the surge's clearedReason and its surge.cleared event, after who cleared it.
+export const ClearSurgeSchema = z.strictObject({
+  reason: StatedReasonSchema.meta({ description: "why it is cleared by hand (its alert's resolved was lost, its rule deleted while firing); 1-2,000 characters, not only white space" }),
+});
+
 @ApiTags('surges')
 @Controller('v1/surges')
 export class SurgesController {
@@ -106,5 +127,25 @@ export class SurgesController {
     const surge = await this.surges.get(id);
     if (!surge) throw new DomainError('surge-not-found', 404, `No surge ${id}: GET /v1/surges lists them.`);
     return viewOf(surge);
+  }
+
+  @Post(':id/clear')
+  @RequireScope('holds:declare')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Clear a surge by hand that nothing will clear (an alert whose resolved was lost, or whose rule was deleted while firing), with a reason: surge.cleared as the analyzer's own clears send it, so the planner releases its hold after the cool-down. An alert firing again later (a later startsAt) starts a new surge; its firing cleared here, sent again, starts none",
+  })
+  @ApiZodBody(ClearSurgeSchema)
+  @ApiOkResponse({ description: 'The surge, cleared: clearedReason is "Cleared by hand by <team>/<key id>: <reason>"', schema: SURGE_VIEW })
+  @ApiResponse({ status: 400, description: 'invalid-path (id is not a UUID) or invalid-body (reason missing, empty, only white space or longer than 2,000 characters; an unknown field)' })
+  @ApiResponse({ status: 404, description: 'surge-not-found' })
+  @ApiResponse({
+    status: 409,
+    description:
+      "surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series if they will not)",
+  })
+  async clear(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ClearSurgeSchema)) { reason }: z.output<typeof ClearSurgeSchema>, @CurrentPrincipal() principal: Principal) {
+    return viewOf(await this.surges.clearByHand(id, reason, actorOf(principal)));
   }
 }

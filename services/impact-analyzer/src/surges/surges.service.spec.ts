@@ -60,3 +60,31 @@ describe('SurgesService: the time of a surge event', () => {
     expect(written.map((event) => event.time)).toEqual(['2026-06-14T21:16:00.001Z']);
   });
 });
+
+describe('SurgesService: a surge cleared by hand', () => {
+  it("refuses a lost signal's hold, which the signal watch would put back at its next run, naming how it ends and the series' retirement", async () => {
+    const written: HoldfastEvent[] = [];
+    const statements: string[] = [];
+    const held = {
+      id: '0190a6b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b',
+      region: 'IR',
+      metric: 'requests',
+      source: 'detector',
+      origin: 'signal-loss/requests',
+      status: 'active',
+      signalLoss: { lastSampleAt: '2026-06-14T20:55:00.000Z', silentSeconds: 960 },
+    };
+    const transaction = { query: async (sql: string) => (statements.push(sql), [held]) } as unknown as EntityManager;
+    const dataSource = { transaction: async (work: (manager: EntityManager) => Promise<unknown>) => work(transaction) } as unknown as DataSource;
+    const messaging = { outbox: { add: async (_: EntityManager, ...events: HoldfastEvent[]) => void written.push(...events) } };
+    const service = new SurgesService(messaging as unknown as MessagingRuntime, dataSource, new ManualClock('2026-06-14T21:16:00Z'));
+    const refusal = await service.clearByHand(held.id, 'the pipeline was decommissioned', 'platform/bootstrap').catch((error: unknown) => error);
+    expect(refusal).toMatchObject({
+      code: 'surge-of-lost-signal',
+      status: 409,
+      message: expect.stringContaining('it clears when samples of requests arrive again; retire the series if it will not come back (DELETE /v1/regions/IR/series/requests?reason=)'),
+    });
+    expect(statements).toHaveLength(1);
+    expect(written).toEqual([]);
+  });
+});

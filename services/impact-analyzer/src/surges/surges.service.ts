@@ -1,11 +1,12 @@
 import { createEvent, ReasonSchema, type EventPayloads, type SignalLoss, type SurgeEvidence, type SurgeSeverity, type SurgeSource } from '@holdfast/contracts';
 import { answeredAtCommit, prepared } from '@holdfast/database';
 import { MessagingRuntime } from '@holdfast/messaging';
-import { Clock, decodeCursor, pageOf } from '@holdfast/service-kit';
-import { Injectable } from '@nestjs/common';
+import { Clock, decodeCursor, DomainError, pageOf } from '@holdfast/service-kit';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { DataSource, type EntityManager } from 'typeorm';
+import { endFiringByHand } from '../alerts/firing-ended-by-hand';
 import { SERVICE_NAME } from '../service-name';
 import { SurgeEntity, type SurgeStatus } from './surge.entity';
 
@@ -49,6 +50,8 @@ export interface SurgeFilter {
  */
 @Injectable()
 export class SurgesService {
+  private readonly logger = new Logger(SurgesService.name);
+
   constructor(
     private readonly messaging: MessagingRuntime,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -157,8 +160,8 @@ export class SurgesService {
     await transaction.getRepository(SurgeEntity).update({ id: surge.id }, { calmSamples });
   }
 
-  /** Ends a surge; `reason` says why it ended, kept apart from its own reason (why it surged). */
-  async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<void> {
+  /** Ends a surge; `reason` says why it ended, kept apart from its own reason (why it surged). Answers the surge cleared. */
+  async clear(transaction: EntityManager, surge: SurgeEntity, at: Date, reason: string, trace?: SurgeTrace): Promise<SurgeEntity> {
     const now = this.clock.now();
     // Never later than now, as a start is not (a sample stamped ahead would put off the hold's cool-down), and
     // never before the surge began (a late sample may predate it).
@@ -173,6 +176,47 @@ export class SurgesService {
       reason: eventReason(reason),
     };
     await this.messaging.outbox.add(transaction, createEvent('surge.cleared', payload, { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, now) }));
+    return { ...surge, status: 'cleared', clearedAt, updatedAt: now, clearedReason: reason };
+  }
+
+  /**
+   * Ends by hand a surge nothing would clear (an alert whose resolved never came, or whose rule was
+   * deleted while it fired), as the analyzer's own clears end one: its row and surge.cleared in one
+   * transaction. An alert's firing ends with it, so only the alert firing again starts a new surge.
+   * A declaration's surges and a lost signal's hold are refused, naming what ends them: cleared here,
+   * the declaration would stay in force, and the signal watch would hold the region again at its next run.
+   */
+  async clearByHand(id: string, reason: string, actor: string): Promise<SurgeEntity> {
+    const cleared = await this.dataSource.transaction(async (transaction) => {
+      // Under the row's lock, which the alert intake and the detector take to change it: a change of theirs in flight is waited for, then seen.
+      const [surge] = (await transaction.query(LOCK_ONE, [id])) as SurgeEntity[];
+      if (!surge) throw new DomainError('surge-not-found', 404, `No surge ${id}: GET /v1/surges lists them.`);
+      if (surge.status === 'cleared') {
+        throw new DomainError('surge-cleared', 409, `Surge ${id} was already cleared at ${surge.clearedAt!.toISOString()} (${surge.clearedReason ?? 'no reason recorded'}): there is nothing to clear.`, {
+          clearedAt: surge.clearedAt!.toISOString(),
+        });
+      }
+      if (surge.source === 'declaration') {
+        throw new DomainError(
+          'surge-of-declaration',
+          409,
+          `Surge ${id} is declaration ${surge.origin}'s: cancel the declaration (DELETE /v1/declarations/${surge.origin}), which clears its surge in every region it names; cleared here, the declaration would stay active with its period.`,
+          { declarationId: surge.origin },
+        );
+      }
+      if (surge.signalLoss !== null) {
+        throw new DomainError(
+          'surge-of-lost-signal',
+          409,
+          `Surge ${id} holds ${surge.region} while its ${surge.metric} signal is lost (onSignalLoss: hold), and the signal watch would hold it again at its next run: it clears when samples of ${surge.metric} arrive again; retire the series if it will not come back (DELETE /v1/regions/${surge.region}/series/${surge.metric}?reason=).`,
+        );
+      }
+      const now = this.clock.now();
+      if (surge.source === 'alert') await endFiringByHand(transaction, surge, now);
+      return this.clear(transaction, surge, now, `Cleared by hand by ${actor}: ${reason}`);
+    });
+    this.logger.log({ surgeId: id, region: cleared.region, source: cleared.source, actor, reason }, `surge ${id} of ${cleared.region} cleared by hand by ${actor}: ${reason}`);
+    return cleared;
   }
 
   /** Newest first, a page at a time; the id orders surges that started at the same instant. */
@@ -208,6 +252,7 @@ const SURGE_COLUMNS = `id, region, metric, source, origin, status, severity, rea
 
 // In id order, as every transaction that locks several surges takes them.
 const ACTIVE_IN_REGIONS = prepared(`SELECT ${SURGE_COLUMNS} FROM surge WHERE region = ANY($1::text[]) AND source = $2 AND status = 'active' ORDER BY id FOR UPDATE`);
+const LOCK_ONE = `SELECT ${SURGE_COLUMNS} FROM surge WHERE id = $1 FOR UPDATE`;
 const FIND_ACTIVE = prepared(`SELECT ${SURGE_COLUMNS} FROM surge WHERE region = $1 AND source = $2 AND origin = $3 AND status = 'active' LIMIT 1 FOR UPDATE`);
 
 // Nothing reads its answer: it travels with the COMMIT.
