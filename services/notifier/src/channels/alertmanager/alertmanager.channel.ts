@@ -10,7 +10,8 @@ import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, keptBeside, type PostableAlert } from './postable-alert';
+import { keepAlerts } from './kept-alerts';
+import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
 import { receiverApiUrl } from '../receiver-api-url';
 import { authorizationOf } from '../receiver-authorization';
 
@@ -63,9 +64,7 @@ export class AlertmanagerChannel implements Channel {
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
       const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : firingUntil(alert, now, this.ttlMs));
       const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
-      const before = (await holds.findOneBy({ subscriptionId: subscription.id, holdId }))?.alerts ?? [];
-      const kept = keptBeside(alerts, before);
-      await holds.upsert({ subscriptionId: subscription.id, holdId, alerts: kept, active: !release, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      await keepAlerts(this.dataSource.manager, { subscriptionId: subscription.id, holdId, alerts, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
       return { statusCode };
     }
 

@@ -10,6 +10,7 @@ import { SubscriptionsService } from '../../subscriptions/subscriptions.service'
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
+import { keepAlerts } from './kept-alerts';
 import { endedAt, firingUntil, keptBeside, type PostableAlert } from './postable-alert';
 
 /** How many holds a run posts of each kind (due, never posted, and held before their subscription): the rest wait for the next run. */
@@ -17,11 +18,16 @@ const HOLDS_PER_RUN = 500;
 
 // The holds in force whose placement died (out of attempts, refused, or left unsent) for an Alertmanager subscription on:
 // their alerts were never posted, or an extension's never joined them, and only a replay would have posted them. Read
-// through delivery_by_status, so a run walks the dead deliveries only, few while nothing is failing.
-const UNPOSTED_PLACEMENTS = `SELECT DISTINCT d.subscription_id AS "subscriptionId", substr(d.ordering_key, 6) AS "holdId"
-  FROM delivery d JOIN subscription s ON s.id = d.subscription_id
-  WHERE d.status = 'dead' AND d.channel = 'alertmanager' AND d.event_type = 'hold.placed' AND s.enabled AND s.deleted_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = substr(d.ordering_key, 6)::uuid)
+// through delivery_by_status, so a run walks the dead deliveries only, few while nothing is failing. Each subscription's
+// oldest first, taken a hold of each in turn: an Alertmanager away with more dead placements than a run takes would
+// otherwise fill every run, and no other subscription's would ever be posted.
+const UNPOSTED_PLACEMENTS = `SELECT "subscriptionId", "holdId" FROM (
+    SELECT d.subscription_id AS "subscriptionId", substr(d.ordering_key, 6) AS "holdId", row_number() OVER (PARTITION BY d.subscription_id ORDER BY min(d.seq)) AS turn
+    FROM delivery d JOIN subscription s ON s.id = d.subscription_id
+    WHERE d.status = 'dead' AND d.channel = 'alertmanager' AND d.event_type = 'hold.placed' AND s.enabled AND s.deleted_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM hold_release r WHERE r.hold_id = substr(d.ordering_key, 6)::uuid)
+    GROUP BY d.subscription_id, d.ordering_key) AS unposted
+  ORDER BY turn, "subscriptionId"
   LIMIT ${HOLDS_PER_RUN}`;
 
 // Locked: another replica's run skips them, and a replay meanwhile waits, then finds them superseded.
@@ -180,7 +186,8 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       const alerts = placements.reduce((before, { event }) => keptBeside(this.channel.placementAlerts(event), before), kept?.alerts ?? []);
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
       await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
-      await transaction.getRepository(HoldAlertEntity).upsert({ subscriptionId, holdId, alerts, active: true, paused: false, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }, ['subscriptionId', 'holdId']);
+      // Merged with what a placement's delivery kept meanwhile: with no row yet, the lock above held nothing.
+      await keepAlerts(transaction, { subscriptionId, holdId, alerts, active: true, refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
       await transaction.query(SUPERSEDE, [dead.map(({ id }) => id), now, postedByRefreshReason(holdId, now)]);
       return true;
     });

@@ -1,0 +1,24 @@
+import type { EntityManager } from 'typeorm';
+import type { PostableAlert } from './postable-alert';
+
+// keptBeside in SQL: the alerts just posted, then those kept under other labels. Merged in the upsert rather than read
+// before it, because the row may not exist yet (a placement's first post, the refresher's claim of an untold hold), where
+// SELECT ... FOR UPDATE locks nothing; INSERT ... ON CONFLICT waits for the other writer, an inserting one too, and merges
+// with what it committed. A label set is the alert's identity, as in keptBeside (jsonb compares objects key order aside).
+const KEEP_ALERTS = `INSERT INTO hold_alert AS kept (subscription_id, hold_id, alerts, active, paused, refresh_at) VALUES ($1, $2, $3::jsonb, $4, false, $5)
+  ON CONFLICT (subscription_id, hold_id) DO UPDATE SET
+    alerts = EXCLUDED.alerts || COALESCE((SELECT jsonb_agg(before.alert ORDER BY before.n) FROM jsonb_array_elements(kept.alerts) WITH ORDINALITY AS before(alert, n)
+      WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(EXCLUDED.alerts) AS posted(alert) WHERE posted.alert->'labels' = before.alert->'labels')), '[]'::jsonb),
+    active = EXCLUDED.active, paused = false, refresh_at = EXCLUDED.refresh_at`;
+
+/**
+ * Keeps a hold's alerts just posted to a subscription's Alertmanager beside those it kept: a placement's delivery and a
+ * refresher post of the same hold at once (a dead placement, or a hold the subscription was never told of) both keep
+ * their windows, whichever writes last.
+ */
+export async function keepAlerts(
+  manager: EntityManager,
+  kept: { subscriptionId: string; holdId: string; alerts: PostableAlert[]; active: boolean; refreshAt: Date },
+): Promise<void> {
+  await manager.query(KEEP_ALERTS, [kept.subscriptionId, kept.holdId, JSON.stringify(kept.alerts), kept.active, kept.refreshAt]);
+}
