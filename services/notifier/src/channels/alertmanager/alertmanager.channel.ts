@@ -1,7 +1,7 @@
 import { InjectServiceConfig, Clock, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
 import type { DeliveredEvent } from '../../deliveries/delivery.entity';
 import { heldWindowsOf } from '../../deliveries/event-facts';
@@ -10,8 +10,9 @@ import { expectSuccess, TEST_EVENT_TYPE, type Channel, type ChannelSend } from '
 import { MessageRenderer } from '../notification-message';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { keepAlerts } from './kept-alerts';
-import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, type PostableAlert } from './postable-alert';
+import { placementsUntold } from './holds-in-force';
+import { claimHold, keepAlerts } from './kept-alerts';
+import { endedAt, firingUntil, holdAlerts, HOLD_ALERT_NAME, keptBeside, type PostableAlert } from './postable-alert';
 import { receiverApiUrl } from '../receiver-api-url';
 import { authorizationOf } from '../receiver-authorization';
 
@@ -63,9 +64,22 @@ export class AlertmanagerChannel implements Channel {
       // reached this subscription first or never will (its filters), so the alerts are posted ended.
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
       const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : firingUntil(alert, now, this.ttlMs));
-      const statusCode = await this.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
-      await keepAlerts(this.dataSource.manager, { subscriptionId: subscription.id, holdId, alerts, active: !release, refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
-      return { statusCode };
+      const refreshAt = new Date(now.getTime() + this.ttlMs / 3);
+      const postKept = async (manager: EntityManager, posted: PostableAlert[]) => {
+        const statusCode = await this.post(targetUrl, secret, posted.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
+        await keepAlerts(manager, { subscriptionId: subscription.id, holdId, alerts: posted, active: !release, refreshAt });
+        return { statusCode };
+      };
+      // The hold's placements from before the subscription (made, turned on, or its filters widened since), which no delivery
+      // posts: the refresher leaves a hold with a placement delivery to that delivery, so the hold's first post carries them.
+      // Claimed and posted in one transaction, as the refresher claims a hold never told of: only one of the two posts them,
+      // and a refused post leaves no claim behind. Rare (a subscription made during a hold), so a connection is held only then.
+      const untold = this.placementsAlerts(await placementsUntold(this.dataSource.manager, subscription.id, holdId));
+      if (untold.length === 0) return postKept(this.dataSource.manager, alerts);
+      const first = keptBeside(alerts, untold);
+      return this.dataSource.transaction(async (transaction) =>
+        postKept(transaction, (await claimHold(transaction, { subscriptionId: subscription.id, holdId, alerts: first, refreshAt })) ? first : alerts),
+      );
     }
 
     const releasedAt = (delivery.event.data as { releasedAt: string }).releasedAt;
@@ -82,6 +96,11 @@ export class AlertmanagerChannel implements Channel {
     const data = placement.data as { from: string };
     const teams = new Map(heldWindowsOf(placement.data).map((window) => [window.windowId, window.ownerTeam]));
     return holdAlerts(this.renderer.render(placement), data.from, (windowId) => teams.get(windowId), (windowId) => this.renderer.windowPage(windowId));
+  }
+
+  /** The alerts of a hold's placements, oldest first: an extension's win over those of the placements before it. */
+  placementsAlerts(placements: DeliveredEvent[]): PostableAlert[] {
+    return placements.reduce<PostableAlert[]>((before, placement) => keptBeside(this.placementAlerts(placement), before), []);
   }
 
   /** Posts alerts to <target>/api/v2/alerts; the refresher uses it too. */

@@ -3,15 +3,16 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
-import { DeliveryEntity, type DeliveredEvent } from '../../deliveries/delivery.entity';
+import { DeliveryEntity } from '../../deliveries/delivery.entity';
 import { OutboundError } from '../../outbound/outbound-http.client';
 import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { keepAlerts } from './kept-alerts';
-import { endedAt, firingUntil, keptBeside, type PostableAlert } from './postable-alert';
+import { FILTERS_TAKE_PLACEMENT, placementsTaken, placementsUntold } from './holds-in-force';
+import { claimHold, keepAlerts } from './kept-alerts';
+import { endedAt, firingUntil, keptBeside } from './postable-alert';
 
 /** How many holds a run posts of each kind (due, never posted, and held before their subscription): the rest wait for the next run. */
 const HOLDS_PER_RUN = 500;
@@ -35,11 +36,6 @@ const DEAD_PLACEMENTS = `SELECT id FROM delivery WHERE subscription_id = $1 AND 
 
 const SUPERSEDE = `UPDATE delivery SET status = 'cancelled', finished_at = $2, last_error = $3 WHERE id = ANY($1::uuid[])`;
 
-// Subscription s's filters let placement p through, as matchesFilters reads them on the facts the consumer recorded with it.
-const FILTERS_TAKE_PLACEMENT = `(s.filters->'regions' = '[]'::jsonb OR s.filters->'regions' ?| p.regions)
-  AND (s.filters->'teams' = '[]'::jsonb OR s.filters->'teams' ?| p.teams)
-  AND (s.filters->'windowIds' = '[]'::jsonb OR s.filters->'windowIds' ?| p.window_ids)`;
-
 // The holds in force an Alertmanager subscription on was never told of: subscribed, turned on or its filters widened after
 // they were placed. A hold with a placement delivery recorded for the subscription is that delivery's (a dead one is
 // UNPOSTED_PLACEMENTS'); one whose alerts it keeps (firing, paused or ended) was told. Each subscription's oldest first,
@@ -54,14 +50,6 @@ const UNTOLD_HOLDS = `SELECT "subscriptionId", "holdId" FROM (
     GROUP BY s.id, p.hold_id) AS untold
   ORDER BY turn, "subscriptionId"
   LIMIT ${HOLDS_PER_RUN}`;
-
-// The hold's placements the subscription's filters let through, oldest first.
-const PLACEMENTS_TAKEN = `SELECT p.event FROM hold_placement p JOIN subscription s ON s.id = $1 AND ${FILTERS_TAKE_PLACEMENT}
-  WHERE p.hold_id = $2 ORDER BY p.seq`;
-
-// Written before the post: a placement delivery or another replica's run that wrote it first keeps the hold, and this one posts nothing.
-const CLAIM_UNTOLD = `INSERT INTO hold_alert (subscription_id, hold_id, alerts, active, paused, refresh_at) VALUES ($1, $2, $3::jsonb, true, false, $4)
-  ON CONFLICT DO NOTHING RETURNING hold_id`;
 
 /** Why a dead placement the refresher posted in its stead is no longer dead: nothing is left to replay. */
 const postedByRefreshReason = (holdId: string, at: Date): string =>
@@ -181,9 +169,11 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       const kept = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId }, lock: { mode: 'pessimistic_write' } });
       // Ended by a release consumed before releases were remembered: it stays ended.
       if (kept && !kept.active) return false;
-      // Every placement of the hold recorded for the subscription, oldest first, so an extension's alerts win over those it renews.
+      // Every placement of the hold recorded for the subscription, oldest first, so an extension's alerts win over those it renews;
+      // never posted before, with those placed before the subscription, which only the hold's first post carries.
       const placements = await transaction.getRepository(DeliveryEntity).find({ select: { event: true }, where: { subscriptionId, orderingKey, eventType: 'hold.placed' }, order: { seq: 'ASC' } });
-      const alerts = placements.reduce((before, { event }) => keptBeside(this.channel.placementAlerts(event), before), kept?.alerts ?? []);
+      const before = kept?.alerts ?? this.channel.placementsAlerts(await placementsUntold(transaction, subscriptionId, holdId));
+      const alerts = placements.reduce((earlier, { event }) => keptBeside(this.channel.placementAlerts(event), earlier), before);
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
       await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       // Merged with what a placement's delivery kept meanwhile: with no row yet, the lock above held nothing.
@@ -204,12 +194,11 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       if (!subscription?.enabled) return false;
       // Recorded since the run read the holds: that delivery posts the hold.
       if (await transaction.getRepository(DeliveryEntity).existsBy({ subscriptionId, orderingKey: `hold:${holdId}`, eventType: 'hold.placed' })) return false;
-      const placements = (await transaction.query(PLACEMENTS_TAKEN, [subscriptionId, holdId])) as { event: DeliveredEvent }[];
-      const alerts = placements.reduce<PostableAlert[]>((before, { event }) => keptBeside(this.channel.placementAlerts(event), before), []);
+      const alerts = this.channel.placementsAlerts(await placementsTaken(transaction, subscriptionId, holdId));
       // Released since the run read the holds (its placements are gone with the release).
       if (alerts.length === 0) return false;
-      const claimed = (await transaction.query(CLAIM_UNTOLD, [subscriptionId, holdId, JSON.stringify(alerts), new Date(now.getTime() + this.ttlMs / 3)])) as unknown[];
-      if (claimed.length === 0) return false;
+      // A placement delivery or another replica's run that claimed it first posts it, and this one posts nothing.
+      if (!(await claimHold(transaction, { subscriptionId, holdId, alerts, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }))) return false;
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
       await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
       return true;

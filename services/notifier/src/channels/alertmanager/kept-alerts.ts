@@ -11,6 +11,20 @@ const KEEP_ALERTS = `INSERT INTO hold_alert AS kept (subscription_id, hold_id, a
       WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(EXCLUDED.alerts) AS posted(alert) WHERE posted.alert->'labels' = before.alert->'labels')), '[]'::jsonb),
     active = EXCLUDED.active, paused = false, refresh_at = EXCLUDED.refresh_at`;
 
+// Written before the post, in the poster's transaction: whoever wrote it first (a placement delivery, another replica's run)
+// posts the hold's placements no delivery posts, and a writer meanwhile waits for that post, then finds the hold claimed.
+const CLAIM_HOLD = `INSERT INTO hold_alert (subscription_id, hold_id, alerts, active, paused, refresh_at) VALUES ($1, $2, $3::jsonb, true, false, $4)
+  ON CONFLICT DO NOTHING RETURNING hold_id`;
+
+/**
+ * Claims a hold for its first post to a subscription's Alertmanager, keeping the alerts about to be posted; false when
+ * its alerts were kept before (posted, or being posted by a claim that has committed since).
+ */
+export async function claimHold(manager: EntityManager, claim: { subscriptionId: string; holdId: string; alerts: PostableAlert[]; refreshAt: Date }): Promise<boolean> {
+  const claimed = (await manager.query(CLAIM_HOLD, [claim.subscriptionId, claim.holdId, JSON.stringify(claim.alerts), claim.refreshAt])) as unknown[];
+  return claimed.length > 0;
+}
+
 /**
  * Keeps a hold's alerts just posted to a subscription's Alertmanager beside those it kept: a placement's delivery and a
  * refresher post of the same hold at once (a dead placement, or a hold the subscription was never told of) both keep
