@@ -100,8 +100,8 @@ async function seed(db: DataSource): Promise<void> {
     [START, REGIONS, HOLDS],
   );
   await db.query(`
-    INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at, released_at, overridden_by, override_reason, overridden_at)
-    SELECT h.id, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, h.placed_at, h.released_at,
+    INSERT INTO hold_occurrence (hold_id, window_id, number, run_starts_at, kind, held_at, released_at, overridden_by, override_reason, overridden_at)
+    SELECT h.id, o.window_id, o.number, o.starts_at, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END, h.placed_at, h.released_at,
            CASE WHEN h.cause_id LIKE '%2' AND o.number % 3 = 0 THEN 'team-' || (o.number % 60) END,
            CASE WHEN h.cause_id LIKE '%2' AND o.number % 3 = 0 THEN 'cannot wait' END,
            CASE WHEN h.cause_id LIKE '%2' AND o.number % 3 = 0 THEN h.placed_at + interval '2 hours' END

@@ -17,22 +17,22 @@ function samplesUpTo(last: string, pairs: [number, number][]): { at: string; val
   }));
 }
 
-function surge(type: 'surge.started' | 'surge.updated', surgeId: string, samples: ReturnType<typeof samplesUpTo>): HoldfastEvent {
+function surge(type: 'surge.started' | 'surge.updated', surgeId: string, samples: ReturnType<typeof samplesUpTo>, region = 'BR'): HoldfastEvent {
   const deciding = samples.at(-1)!;
   return createEvent(
     type,
     {
       surgeId,
-      region: 'BR',
+      region,
       metric: 'requests',
       source: 'detector',
       severity: 'major',
       startedAt: '2026-12-06T21:25:00Z',
       detectedAt: clock.now().toISOString(),
       evidence: { observed: deciding.value, baseline: deciding.expected, score: 4, zScore: deciding.zScore, cumulative: 24.1, support: 'hour-of-week', samples },
-      reason: `requests in BR rose to ${deciding.value}`,
+      reason: `requests in ${region} rose to ${deciding.value}`,
     },
-    { source: 'explanation-start-sample-spec', subject: 'BR' },
+    { source: 'explanation-start-sample-spec', subject: region },
   );
 }
 
@@ -46,19 +46,25 @@ describe("maintenance-planner: a surge's hold explained gives the sample that st
 
   afterAll(() => planner?.close());
 
-  it('names the starting sample while the evidence the hold keeps carries it, and says it no longer does once the surge was updated past it', async () => {
+  /** Plans a window in `region` on the 7th and answers the cause its first hold's explanation gives, when there is one. */
+  async function windowExplained(region: string): Promise<() => Promise<any>> {
     const planned = await api('POST', '/v1/windows', {
-      title: 'Upgrade in BR',
+      title: `Upgrade in ${region}`,
       ownerTeam: 'network-ops',
-      footprint: { global: false, regions: ['BR'] },
+      footprint: { global: false, regions: [region] },
       startsAt: '2026-12-07T18:00:00Z',
       endsAt: '2026-12-07T18:30:00Z',
       plannedZone: 'America/Sao_Paulo',
     });
     expect(planned.status, JSON.stringify(planned.body)).toBe(201);
-    const explained = async () => ((await api('GET', `/v1/windows/${planned.body.windowId}/explanation`)).body.holds as any[])[0]?.cause;
+    return async () => ((await api('GET', `/v1/windows/${planned.body.windowId}/explanation`)).body.holds as any[])[0]?.cause;
+  }
+  const start = { at: '2026-12-06T21:25:00.000Z', value: 9_000, expected: 5_783, zScore: 1.6085 };
+
+  it('names the sample that started the surge however far the surge was updated past it', async () => {
+    clock.set('2026-12-06T21:30:00Z');
+    const explained = await windowExplained('BR');
     const surgeId = uuidv7();
-    const start = { at: '2026-12-06T21:25:00.000Z', value: 9_000, expected: 5_783, zScore: 1.6085 };
 
     await planner.publisher.publish(surge('surge.started', surgeId, samplesUpTo('2026-12-06T21:25:00Z', [[5_900, 5_780], [9_000, 5_783]])));
     await expectEventually(async () => expect(await explained()).toMatchObject({ kind: 'surge', startSample: start, evidence: { observed: 9_000 } }));
@@ -68,9 +74,29 @@ describe("maintenance-planner: a surge's hold explained gives the sample that st
     await planner.publisher.publish(surge('surge.updated', surgeId, samplesUpTo('2026-12-06T21:40:00Z', [[9_000, 5_783], [12_000, 6_100], [14_000, 6_400], [15_500, 6_700]])));
     await expectEventually(async () => expect(await explained()).toMatchObject({ startSample: start, evidence: { observed: 15_500 } }));
 
-    // Updated the next afternoon: the evidence kept is the latest, and the start's sample is no longer in it.
+    // Updated with seven samples judged after the start, none of them the start's: the evidence no longer carries it.
+    clock.set('2026-12-06T22:00:00Z');
+    const later = samplesUpTo('2026-12-06T22:00:00Z', [[15_800, 6_700], [16_000, 6_800], [16_400, 6_900], [16_900, 7_000], [17_200, 7_100], [17_600, 7_200], [18_000, 7_300]]);
+    expect(later.some((sample) => sample.at <= start.at)).toBe(false);
+    await planner.publisher.publish(surge('surge.updated', surgeId, later));
+    await expectEventually(async () => expect(await explained()).toMatchObject({ startSample: start, evidence: { observed: 18_000 } }));
+
+    // And updated the next afternoon.
     clock.set('2026-12-07T16:30:00Z');
     await planner.publisher.publish(surge('surge.updated', surgeId, samplesUpTo('2026-12-07T16:30:00Z', [[20_000, 10_300], [21_408, 10_409]])));
+    await expectEventually(async () => expect(await explained()).toMatchObject({ startSample: start, evidence: { observed: 21_408 } }));
+  });
+
+  it("a hold placed from a surge.updated, its start never seen, finds the start's sample in its latest evidence only while that carries it", async () => {
+    clock.set('2026-12-06T21:40:00Z');
+    const explained = await windowExplained('AR');
+    const surgeId = uuidv7();
+
+    await planner.publisher.publish(surge('surge.updated', surgeId, samplesUpTo('2026-12-06T21:40:00Z', [[9_000, 5_783], [12_000, 6_100], [14_000, 6_400], [15_500, 6_700]]), 'AR'));
+    await expectEventually(async () => expect(await explained()).toMatchObject({ kind: 'surge', startSample: start, evidence: { observed: 15_500 } }));
+
+    clock.set('2026-12-07T16:30:00Z');
+    await planner.publisher.publish(surge('surge.updated', surgeId, samplesUpTo('2026-12-07T16:30:00Z', [[20_000, 10_300], [21_408, 10_409]]), 'AR'));
     await expectEventually(async () => expect(await explained()).toMatchObject({ startSample: null, evidence: { observed: 21_408 } }));
   });
 });

@@ -113,6 +113,26 @@ describe('maintenance-planner: the runs a hold holds, listed by the hold', () =>
     expect(named(await items(`?hold=${finale}&status=held`))).toEqual([]);
   });
 
+  it('lists a run moved to a new slot by the release where it now starts, page by page', async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    // Its owner lets the planner move it within the week: the release moves it past the other, which waits for a new slot.
+    windows.moved = await planWindow(api, ['NO'], '2026-09-01T06:00:00Z', '2026-09-01T07:00:00Z', {
+      flexibility: { earliestStartAt: '2026-09-01T00:00:00Z', deadlineAt: '2026-09-08T00:00:00Z', autoMove: true },
+    });
+    windows.waiting = await planWindow(api, ['NO'], '2026-09-01T06:30:00Z', '2026-09-01T07:30:00Z');
+    const storm = await placeHold(api, 'NO', '2026-09-01T00:00:00Z', '2026-09-01T12:00:00Z', 'Storm over the fjords');
+    expect(named(await items(`?hold=${storm}`))).toEqual(['moved#1', 'waiting#1']);
+    clock.set('2026-09-01T08:00:00Z');
+    expect((await api('POST', `/v1/holds/${storm}/release`, { reason: 'the storm passed' })).status).toBe(200);
+
+    const held = await items(`?hold=${storm}`);
+    expect(named(held)).toEqual(['waiting#1', 'moved#1']);
+    expect(held.map((run) => run.status)).toEqual(['needs-reschedule', 'scheduled']);
+    expect(Date.parse(held[1].startsAt)).toBeGreaterThanOrEqual(Date.parse('2026-09-01T08:00:00Z'));
+    const pages = await everyPage<Run>((cursor) => service.fetch(`/v1/occurrences?hold=${storm}&limit=1${cursor ? `&cursor=${cursor}` : ''}`));
+    expect(pages.flat()).toEqual(held);
+  });
+
   it('answers 404 hold-not-found for an id that is no hold, as GET /v1/holds/{id} does, and 400 naming hold for one that is no id', async () => {
     const nobody = '0190e0c8-0000-7000-8000-00000000dead';
     const byId = await api('GET', `/v1/holds/${nobody}`);

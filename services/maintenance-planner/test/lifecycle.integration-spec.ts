@@ -294,8 +294,10 @@ describe('maintenance-planner: an occurrence started, completed, cancelled, and 
     expect((await occurrence(dangling.windowId)).heldBy).toEqual([]);
     expect((await occurrence(ended.windowId)).heldBy).toEqual([hold.body.id]);
     // What a crash between two writes could leave: a hold ended without letting go, and a link naming a hold that does not exist.
-    await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', $3)`, [hold.body.id, dangling.windowId, clock.now()]);
-    await db.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES (gen_random_uuid(), $1, 1, 'held', $2)`, [orphan.windowId, clock.now()]);
+    const link = `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at, run_starts_at)
+                  SELECT COALESCE($1, gen_random_uuid()), window_id, number, 'held', $3, starts_at FROM occurrence WHERE window_id = $2 AND number = 1`;
+    await db.query(link, [hold.body.id, dangling.windowId, clock.now()]);
+    await db.query(link, [null, orphan.windowId, clock.now()]);
     await db.query('UPDATE hold SET released_at = $2 WHERE id = $1', [hold.body.id, clock.now()]);
     expect((await occurrence(dangling.windowId)).status).toBe('held');
     expect((await occurrence(orphan.windowId)).status).toBe('held');

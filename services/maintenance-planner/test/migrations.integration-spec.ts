@@ -1,4 +1,4 @@
-import { runMigrations } from '@holdfast/database';
+import { revertMigrations, runMigrations } from '@holdfast/database';
 import { createTestDatabase, type TestDatabase } from '@holdfast/testing';
 import { instantToWallClock } from '@holdfast/time';
 import { DataSource } from 'typeorm';
@@ -17,8 +17,11 @@ import { HoldAnnouncementOneShape1767950000000 } from '../src/database/migration
 import { PlannedLocalStart1768500000000 } from '../src/database/migrations/1768500000000-planned-local-start';
 import { HoldClearedReason1768600000000 } from '../src/database/migrations/1768600000000-hold-cleared-reason';
 import { OccurrenceHoldableByTime1768700000000 } from '../src/database/migrations/1768700000000-occurrence-holdable-by-time';
+import { HoldLinksInRunOrder1769100200000 } from '../src/database/migrations/1769100200000-hold-links-in-run-order';
+import { HoldStartEvidence1769100300000 } from '../src/database/migrations/1769100300000-hold-start-evidence';
 import { plannerService } from '../src/app.module';
 import { fanOutHold, lockRunsBegun } from '../src/holds/hold-fanout.sql';
+import { readHoldRuns } from '../src/occurrences/hold-runs.sql';
 import { occurrenceStatusOf } from '../src/windows/window-record';
 
 const SCHEMA = 'maintenance_planner';
@@ -655,11 +658,12 @@ describe('maintenance-planner migration: runs scheduled or in progress indexed b
     await before.initialize();
     await runMigrations(before, { info: () => undefined });
     await before.destroy();
-    const after = dataSource(database.url, all);
+    // Every migration since as well: the fan-out is this build's, and writes the links as its schema has them.
+    const after = dataSource(database.url, migrationsUpTo(HoldLinksInRunOrder1769100200000, database.url));
     await after.initialize();
     const locker = after.createQueryRunner();
     try {
-      expect(await runMigrations(after, { info: () => undefined })).toEqual(['OccurrenceHoldableByTime1768700000000']);
+      expect((await runMigrations(after, { info: () => undefined }))[0]).toBe('OccurrenceHoldableByTime1768700000000');
       const index = `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'occurrence_holdable_time'`;
       expect(await after.query(index, [SCHEMA])).toEqual([
         { indexdef: `CREATE INDEX occurrence_holdable_time ON ${SCHEMA}.occurrence USING btree (starts_at, ends_at) WHERE (status = ANY (ARRAY['scheduled'::text, 'in-progress'::text]))` },
@@ -736,11 +740,155 @@ describe('maintenance-planner migration: runs scheduled or in progress indexed b
         { window_id: EVERYWHERE, number: 1, kind: 'held', in_progress: false },
       ]);
       await locker.rollbackTransaction();
+      // Its connection back to the pool of two: reverting takes one for the lock and one for the work.
+      await locker.release();
+
+      await revertMigrations(after, { info: () => undefined }, (all.at(-2) as { name: string }).name);
+      expect(await after.query(index, [SCHEMA])).toEqual([]);
+    } finally {
+      if (!locker.isReleased) await locker.release();
+      await after.destroy();
+    }
+  });
+});
+
+describe("maintenance-planner migration: a hold's links in the order of their runs' starts", () => {
+  let database: TestDatabase;
+  const HELD = '0190e0c8-0000-7000-8000-0000000001f1';
+  const OTHER = '0190e0c8-0000-7000-8000-0000000001f2';
+  const GONE = '0190e0c8-0000-7000-8000-0000000001f3';
+  const LATER = '0190e0c8-0000-7000-8000-0000000001f4';
+  const say: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-hold-run-order');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** Every plan node of an EXPLAIN (FORMAT JSON). */
+  const nodesOf = (plan: Record<string, unknown>): Record<string, unknown>[] => [plan, ...((plan.Plans as Record<string, unknown>[] | undefined) ?? []).flatMap(nodesOf)];
+
+  it("gives every link its run's start, indexes a hold's links by it, lists a page of a hold's runs from that index reading as many links as it shows, and moves a link's start with its run", async () => {
+    const all = migrationsUpTo(HoldLinksInRunOrder1769100200000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    for (const id of [HOLD, AHEAD]) {
+      await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at) VALUES ($1::uuid, '{IR}', 'Exams in IR', 'manual', $1::text, '2100-01-01Z', '2100-01-01Z')`, [id]);
+    }
+    // 44 windows of 100 daily runs, in an order of starts that is not their windows' order; HOLD links every run, AHEAD
+    // every other, both as the code before wrote them; LATER's last run was deleted without its two links.
+    const windows = Array.from({ length: 40 }, (_, index) => `0190e0c8-0000-7000-8000-${String(1000 + ((index * 17) % 40)).padStart(12, '0')}`);
+    await before.query(
+      `INSERT INTO maintenance_window (id, title, owner_team, footprint_global, footprint_regions, starts_at, ends_at, planned_zone, priority, surge_policy, status, expanded_until, created_at, updated_at)
+       SELECT id, 'patch', 'network-ops', false, '{IR}', '2100-06-01Z'::timestamptz + k * interval '7 minutes', '2100-06-01T01:00Z'::timestamptz + k * interval '7 minutes', 'UTC', 'routine', 'hold', 'scheduled', '2100-09-01Z', now(), now()
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, k)`,
+      [[...windows, HELD, OTHER, GONE, LATER]],
+    );
+    await before.query(`INSERT INTO occurrence (window_id, number, starts_at, ends_at, status) SELECT id, n, starts_at + (n - 1) * interval '1 day', ends_at + (n - 1) * interval '1 day', 'scheduled' FROM maintenance_window, generate_series(1, 100) AS n`);
+    await before.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) SELECT $1, window_id, number, 'held', '2100-01-01Z' FROM occurrence`, [HOLD]);
+    await before.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at, released_at) SELECT $1, window_id, number, 'held', '2100-01-01Z', '2100-01-02Z' FROM occurrence WHERE number % 2 = 0`, [AHEAD]);
+    await before.query(`DELETE FROM occurrence WHERE window_id = $1 AND number = 100`, [LATER]);
+    await before.destroy();
+
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: (line) => say.push(line) })).toEqual(['HoldLinksInRunOrder1769100200000']);
+      expect(say.slice(1)).toEqual([
+        'schema maintenance_planner: HoldLinksInRunOrder1769100200000 found 2 hold link(s) whose run no longer exists: kept (a hold\'s counts include them), dated -infinity; no list shows them, as before',
+      ]);
+      const wrong = `SELECT count(*)::int AS wrong FROM hold_occurrence l LEFT JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
+                      WHERE l.run_starts_at IS DISTINCT FROM COALESCE(o.starts_at, '-infinity')`;
+      expect(await after.query(wrong)).toEqual([{ wrong: 0 }]);
+      const index = `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'hold_occurrence_hold_run_start'`;
+      expect(await after.query(index, [SCHEMA])).toEqual([
+        { indexdef: `CREATE INDEX hold_occurrence_hold_run_start ON ${SCHEMA}.hold_occurrence USING btree (hold_id, run_starts_at, window_id, number)` },
+      ]);
+      await expect(after.query(`INSERT INTO hold_occurrence (hold_id, window_id, number, kind, held_at) VALUES ($1, $2, 1, 'held', now())`, [AHEAD, HELD])).rejects.toThrow(/run_starts_at/);
+      await after.query('ANALYZE');
+
+      // A page of HOLD's 4,399 runs, first and after a cursor, in the order of the runs' starts: read on the index, 51 links
+      // each (the page and one to tell another follows), no run or link read beyond them.
+      const inOrder = (await after.query(
+        `SELECT o.window_id, o.number FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number WHERE l.hold_id = $1 ORDER BY o.starts_at, o.window_id, o.number`,
+        [HOLD],
+      )) as { window_id: string; number: number }[];
+      expect(inOrder).toHaveLength(4_399);
+      for (const offset of [0, 2_000]) {
+        const cursor = offset === 0 ? undefined : (await after.query('SELECT starts_at AS "startsAt", window_id AS "windowId", number FROM occurrence WHERE window_id = $1 AND number = $2', [inOrder[offset - 1].window_id, inOrder[offset - 1].number]))[0];
+        const asked = { holdId: HOLD, limit: 51, after: cursor };
+        const page = await readHoldRuns(after, asked);
+        expect(page.map((run) => ({ window_id: run.window_id, number: run.number }))).toEqual(inOrder.slice(offset, offset + 51));
+        const [{ 'QUERY PLAN': [plan] }] = (await readHoldRuns({ query: (sql: string, values: unknown[]) => after.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values) } as unknown as DataSource, asked)) as unknown as {
+          'QUERY PLAN': { Plan: Record<string, unknown> }[];
+        }[];
+        const scans = nodesOf(plan.Plan).filter((node) => node['Relation Name'] === 'hold_occurrence' || node['Relation Name'] === 'occurrence');
+        expect(scans.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+        // The first page reads the runless link as well, first at -infinity.
+        expect(scans.find((node) => node['Index Name'] === 'hold_occurrence_hold_run_start')).toMatchObject({ 'Node Type': 'Index Scan', 'Actual Rows': offset === 0 ? 52 : 51 });
+      }
+
+      // A run that moves takes its links' starts with it, released ones too; setting its status leaves the links unwritten.
+      const links = `SELECT hold_id, run_starts_at, xmin::text FROM hold_occurrence WHERE window_id = $1 AND number = 2 ORDER BY hold_id`;
+      const [held, released] = (await after.query(links, [HELD])) as { hold_id: string; run_starts_at: Date; xmin: string }[];
+      await after.query(`UPDATE occurrence SET status = 'in-progress' WHERE window_id = $1 AND number = 2`, [HELD]);
+      expect(await after.query(links, [HELD])).toEqual([held, released]);
+      await after.query(`UPDATE occurrence SET starts_at = '2101-01-01Z', ends_at = '2101-01-01T01:00Z' WHERE window_id = $1 AND number = 2`, [HELD]);
+      expect((await after.query(links, [HELD])).map((link: { hold_id: string; run_starts_at: Date }) => [link.hold_id, link.run_starts_at])).toEqual([
+        [HOLD, new Date('2101-01-01Z')],
+        [AHEAD, new Date('2101-01-01Z')],
+      ]);
+      expect((await readHoldRuns(after, { holdId: HOLD, limit: 5_000 })).at(-1)).toMatchObject({ window_id: HELD, number: 2 });
+
+      // The fan-out writes each link's start with it.
+      await after.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, until_at) VALUES ($1, '{IR}', 'Exams in IR', 'manual', 'later', '2100-06-01Z', '2100-06-01Z', '2100-06-02Z')`, [BEGAN]);
+      const now = new Date('2100-06-01Z');
+      expect(await fanOutHold(after, { holdId: BEGAN, regions: ['IR'], from: now, until: new Date('2100-06-02Z'), now, fresh: true })).toHaveLength(44);
+      expect(await after.query(`${wrong} AND l.hold_id = $1`, [BEGAN])).toEqual([{ wrong: 0 }]);
 
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(index, [SCHEMA])).toEqual([]);
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold_occurrence' AND column_name = 'run_starts_at'`, [SCHEMA])).toEqual([]);
+      await after.query(`UPDATE occurrence SET starts_at = '2101-01-02Z', ends_at = '2101-01-02T01:00Z' WHERE window_id = $1 AND number = 2`, [HELD]);
     } finally {
-      await locker.release();
+      await after.destroy();
+    }
+  });
+});
+
+describe('maintenance-planner migration: a hold keeps the evidence its surge started with', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-start-evidence');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives a hold placed before it no start evidence (its explanation reads the latest, as before), keeps one written after it, and drops it going down', async () => {
+    const all = migrationsUpTo(HoldStartEvidence1769100300000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    const evidence = { observed: 9000, baseline: 5783, score: 4, samples: [{ at: '2100-01-01T00:00:00.000Z', value: 9000 }] };
+    await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at, evidence) VALUES ($1::uuid, '{BR}', 'surge', 'detector', $1::text, '2100-01-01Z', '2100-01-01Z', $2)`, [AHEAD, evidence]);
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldStartEvidence1769100300000']);
+      expect(await after.query('SELECT evidence, start_evidence FROM hold WHERE id = $1', [AHEAD])).toEqual([{ evidence, start_evidence: null }]);
+      await after.query('UPDATE hold SET start_evidence = evidence WHERE id = $1', [AHEAD]);
+      expect(await after.query('SELECT start_evidence FROM hold WHERE id = $1', [AHEAD])).toEqual([{ start_evidence: evidence }]);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold' AND column_name = 'start_evidence'`, [SCHEMA])).toEqual([]);
+    } finally {
       await after.destroy();
     }
   });

@@ -42,7 +42,7 @@ export interface FannedOccurrence {
  * let go is never revived: such a fan-out links nothing (HOLD_UNRELEASED).
  */
 const RELINK = `ON CONFLICT (window_id, number, hold_id) DO UPDATE
-       SET kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress, held_at = EXCLUDED.held_at, released_at = NULL
+       SET kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress, held_at = EXCLUDED.held_at, released_at = NULL, run_starts_at = EXCLUDED.run_starts_at
      WHERE hold_occurrence.overridden_by IS NULL AND (hold_occurrence.released_at IS NOT NULL OR hold_occurrence.kind <> EXCLUDED.kind)`;
 
 /**
@@ -64,12 +64,13 @@ const NOT_LINKED_ALREADY = `
 
 /**
  * The occurrences a fan-out links ($1 hold, $2 regions, $3 from, $4 until, $6 one window or null), in key order unless only
- * whether there are any is asked; $5 is the link time. Read by start and end on occurrence_holdable_time, whose predicate is
- * this status test: the period's runs, not every run kept.
+ * whether there are any is asked; $5 is the link time; each with its run's start, which a hold's runs list reads its links
+ * by (hold_occurrence_hold_run_start). Read by start and end on occurrence_holdable_time, whose predicate is this status
+ * test: the period's runs, not every run kept.
  */
 function candidatesOf(request: FanOutRequest, ordered = true): string {
   const holdExists = request.fresh ? (request.ifPlaced ? ' AND EXISTS (SELECT 1 FROM hold WHERE hold.id = $1)' : '') : HOLD_UNRELEASED;
-  return `SELECT $1::uuid AS hold_id, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END AS kind, o.status = 'in-progress' AS in_progress, $5::timestamptz AS held_at
+  return `SELECT $1::uuid AS hold_id, o.window_id, o.number, CASE WHEN w.surge_policy = 'notify-only' THEN 'notify-only' ELSE 'held' END AS kind, o.status = 'in-progress' AS in_progress, $5::timestamptz AS held_at, o.starts_at AS run_starts_at
        FROM maintenance_window w
        JOIN occurrence o ON o.window_id = w.id
       WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
@@ -133,7 +134,7 @@ export async function fanOutHold(db: Queryable, request: FanOutRequest): Promise
   // Not a prepared statement: its best plan depends on the period and regions (a surge may hold
   // 100k occurrences or two), which a generic plan would not see.
   return (await db.query(
-    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, run_starts_at)
      ${candidatesOf(request)}
      ${request.fresh ? '' : RELINK}
      RETURNING window_id, number, kind, in_progress`,
@@ -160,7 +161,7 @@ export interface PlacedFanOut {
 export async function fanOutPlacedHold(db: Queryable, request: FanOutRequest & { fresh: true }, listed: number): Promise<PlacedFanOut> {
   const [summary] = (await db.query(
     `WITH linked AS (
-       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at)
+       INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, run_starts_at)
        ${candidatesOf(request)}
        RETURNING window_id, kind)
      SELECT count(*)::int AS occurrences, (count(*) FILTER (WHERE kind = 'held'))::int AS "heldOccurrences",
@@ -182,18 +183,18 @@ export async function fanOutWouldLink(db: Queryable, request: FanOutRequest): Pr
 /** The same effect one row at a time, as a loop over the candidates would do it: the bench's baseline. */
 export async function fanOutHoldRowByRow(db: Queryable, request: FanOutRequest, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
   const candidates = (await db.query(
-    `SELECT o.window_id, o.number, w.surge_policy, o.status
+    `SELECT o.window_id, o.number, w.surge_policy, o.status, o.starts_at
        FROM maintenance_window w JOIN occurrence o ON o.window_id = w.id
       WHERE w.surge_policy <> 'exempt' AND w.status <> 'cancelled'
         AND (w.footprint_global OR w.footprint_regions && $1::text[])
         AND o.starts_at < $3 AND o.ends_at > $2 AND o.status IN ('scheduled', 'in-progress')
       ORDER BY o.starts_at LIMIT $4`,
     [request.regions, request.from, request.until, Math.min(limit, 2_147_483_647)],
-  )) as { window_id: string; number: number; surge_policy: string; status: string }[];
+  )) as { window_id: string; number: number; surge_policy: string; status: string; starts_at: Date }[];
   for (const candidate of candidates) {
     await db.query(
-      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at) VALUES ($1, $2, $3, $4, $5, $6) ${request.fresh ? '' : RELINK}`,
-      [request.holdId, candidate.window_id, candidate.number, candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held', candidate.status === 'in-progress', request.now],
+      `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, run_starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ${request.fresh ? '' : RELINK}`,
+      [request.holdId, candidate.window_id, candidate.number, candidate.surge_policy === 'notify-only' ? 'notify-only' : 'held', candidate.status === 'in-progress', request.now, candidate.starts_at],
     );
   }
   return candidates.length;

@@ -29,6 +29,8 @@ export interface HoldPlacement {
   placedBy?: string;
   severity?: HoldRow['severity'];
   evidence?: SurgeEvidence;
+  /** The evidence of the surge.started that places it, kept as it came while `evidence` follows the surge's updates. */
+  startEvidence?: SurgeEvidence;
   surgeReason?: string;
   /** The event that caused it: the new events continue its correlation chain. */
   cause?: HoldfastEvent;
@@ -140,8 +142,8 @@ export class HoldsService implements BeforeApplicationShutdown {
       // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
       tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
-        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, placed_event_id, evidence, surge_reason, covered_until)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, placed_event_id, evidence, surge_reason, covered_until, start_evidence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`),
         [
           holdId,
@@ -160,6 +162,7 @@ export class HoldsService implements BeforeApplicationShutdown {
           placement.evidence ?? null,
           placement.surgeReason ?? null,
           coveredUntil,
+          placement.startEvidence ?? null,
         ],
       ) as Promise<HoldRow[]>,
       // Queued before the fan-out, in the same round trip: the runs begun a release under way may be giving a new slot.

@@ -55,6 +55,8 @@ export class SurgeEventsConsumer implements OnModuleInit {
         until: expectedEndAt ? new Date(expectedEndAt) : null,
         severity,
         evidence,
+        // A hold placed from a surge.updated (its start not seen) has only the update's: no start of its own to keep.
+        startEvidence: surge.type === 'surge.started' ? evidence : undefined,
         surgeReason: reason,
         cause: surge,
       }),

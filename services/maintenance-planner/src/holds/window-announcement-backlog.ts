@@ -88,8 +88,8 @@ const WINDOW_HELD_OWED = prepared(`SELECT EXISTS (SELECT 1 FROM hold_announcemen
     JOIN hold_occurrence l ON l.hold_id = a.hold_id AND l.window_id = $2 AND l.held_at = hold.placed_at AND l.released_at IS NULL AND l.overridden_by IS NULL
   WHERE a.hold_id = $1 AND a.kind = 'held' AND (a.announced_through IS NULL OR a.announced_through < $2::uuid)) AS owed`);
 
-// A link's run's start, read by the run's key: one index probe a run, whatever the plan. Joined to occurrence instead, the
-// placement's generic plan read and hashed every run there is (65,000 for a hold over 35,600 links), however few its hold's.
+// A touched link's run's start, read by the run's key: one index probe a run, whatever the plan. Joined to occurrence instead,
+// the placement's generic plan read and hashed every run there is (65,000 for a hold over 35,600 links), however few its hold's.
 const RUN_START = '(SELECT o.starts_at FROM occurrence o WHERE o.window_id = l.window_id AND o.number = l.number)';
 
 // One audit row per window of the links `links` gives (l: window_id, number, kind), naming the hold ($5): a window under
@@ -104,9 +104,11 @@ const auditWindowsFrom = (links: string, startsAt = RUN_START, reason = 'NULL') 
        FROM ${links} GROUP BY l.window_id`);
 // A run a change replanned is gone by the time its release is written: it comes with the start it had ($9).
 const AUDIT_TOUCHED = auditWindowsFrom('unnest($6::uuid[], $7::int[], $8::text[], $9::timestamptz[]) AS l(window_id, number, kind, starts_at)', `COALESCE(l.starts_at, ${RUN_START})`, '$10');
-const AUDIT_PLACED_LINKS = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5');
+// A hold's own links carry their runs' starts (run_starts_at), read there rather than probed run by run: on the placement of
+// a hold over up to 100 windows, this makes up for the index its fan-out now writes (hold_occurrence_hold_run_start).
+const AUDIT_PLACED_LINKS = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5', 'l.run_starts_at');
 // A payment's window.held links (OWED.held.runs' links: after the cursor $7, up to its last window $8).
-const AUDIT_OWED_HELD = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5 AND l.held_at = $6 AND l.released_at IS NULL AND l.window_id > $7::uuid AND l.window_id <= $8::uuid');
+const AUDIT_OWED_HELD = auditWindowsFrom('hold_occurrence l WHERE l.hold_id = $5 AND l.held_at = $6 AND l.released_at IS NULL AND l.window_id > $7::uuid AND l.window_id <= $8::uuid', 'l.run_starts_at');
 
 /** One audit row per window touched of the hold's links (set-based: a surge may hold thousands); a run no longer stored comes with its start. */
 export async function auditOccurrences(

@@ -34,12 +34,12 @@ const STATUS_OF_LINKED_RUN = `CASE WHEN o.status = 'scheduled' AND ((l.kind = 'h
 /**
  * A hold's runs in start order (start, window, number), at most `limit`: the links HoldsService.counts counts (in force, or for
  * a released hold those its release let go of or later; overridden ones kept), so the list read to its end is as long as
- * heldOccurrences and notifyOnlyOccurrences together. No index orders a hold's links by their runs' start: a page reads the
- * hold's links (hold_occurrence_hold) or the runs by start from where the last page ended (occurrence_time), whichever
- * PostgreSQL finds cheaper, and the first page from the hold's first run, else that walk went through every run kept before
- * it (a hold over 120,000 of 825,000 runs, 600,000 of them past: 2.09M buffers, 0.8 s; so 65,000, 0.4 s). The windows and each
- * run's holds in force (heldBy, letThroughBy, as readRuns reads them) are read for the page only. Filters left out are read
- * as true when the query is planned, as in readRuns.
+ * heldOccurrences and notifyOnlyOccurrences together. The links are read on hold_occurrence_hold_run_start, in the list's
+ * order from the cursor on, by the start each link keeps of its run (run_starts_at, moved with the run): a page reads about
+ * as many links as it shows, however many the hold has. Before it, the first page of a hold over 120,000 runs read all its
+ * links and every run kept to find its first run (238-297 ms). The windows and each run's holds in force (heldBy,
+ * letThroughBy, as readRuns reads them) are read for the page only. Filters left out are read as true when the query is
+ * planned, as in readRuns.
  */
 export async function readHoldRuns(dataSource: DataSource, asked: HoldRunsAsked): Promise<HoldRunRow[]> {
   return (await dataSource.query(
@@ -55,13 +55,11 @@ export async function readHoldRuns(dataSource: DataSource, asked: HoldRunsAsked)
                 AND (($2::text IS NULL AND $3::text IS NULL)
                      OR EXISTS (SELECT 1 FROM maintenance_window w WHERE w.id = o.window_id AND ($2::text IS NULL OR w.owner_team = $2)
                                   AND ($3::text IS NULL OR w.footprint_global OR $3 = ANY (w.footprint_regions))))
-                AND ($4::timestamptz IS NULL OR o.ends_at > $4) AND ($5::timestamptz IS NULL OR o.starts_at < $5)
+                AND ($4::timestamptz IS NULL OR o.ends_at > $4) AND ($5::timestamptz IS NULL OR l.run_starts_at < $5)
                 AND ($6::text IS NULL OR ${STATUS_OF_LINKED_RUN} = $6)
-                -- The start alone as well, which occurrence_time takes; a first page from the hold's first run.
-                AND ($7::timestamptz IS NULL OR (o.starts_at >= $7 AND (o.starts_at, o.window_id, o.number) > ($7, $8::uuid, $9::int)))
-                AND ($7::timestamptz IS NOT NULL OR o.starts_at >= (SELECT min(run.starts_at) FROM hold_occurrence link JOIN occurrence run ON run.window_id = link.window_id AND run.number = link.number
-                                                                     WHERE link.hold_id = $1 AND (link.released_at IS NULL OR link.released_at >= (SELECT released_at FROM hold WHERE id = $1))))
-              ORDER BY o.starts_at, o.window_id, o.number
+                -- The start alone as well: where the index range begins.
+                AND ($7::timestamptz IS NULL OR (l.run_starts_at >= $7 AND (l.run_starts_at, l.window_id, l.number) > ($7, $8::uuid, $9::int)))
+              ORDER BY l.run_starts_at, l.window_id, l.number
               LIMIT $10) p
        JOIN maintenance_window w ON w.id = p.window_id
       CROSS JOIN LATERAL (

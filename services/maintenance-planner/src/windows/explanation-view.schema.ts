@@ -16,7 +16,7 @@ const HoldCauseSchema = z.strictObject({
     .optional()
     .meta({
       description:
-        "the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), while the evidence, the surge's latest, still carries it; null once the surge was updated past it (it was taken at the hold's from), and for an alert, a declaration or a manual request",
+        "the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), kept with the hold however often the surge is updated; for a hold placed before 2026-12-07, or from a surge.updated whose start the planner never saw, only while the evidence, the surge's latest, still carries it (the sample taken at the hold's from), else null; null for an alert, a declaration or a manual request",
     }),
   requestedBy: z.string().nullable(),
   causeEventId: z.guid().nullable(),

@@ -26,12 +26,12 @@ export class ExplanationService {
   async explain(id: string): Promise<WindowExplanation> {
     const window = await this.windows.row(this.dataSource.manager, id);
     const holds = (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')},
+      `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')}, hold.start_evidence,
               array_agg(h.number ORDER BY h.number) AS numbers, bool_or(h.overridden_by IS NOT NULL) AS overridden, bool_or(h.in_progress) AS in_progress
          FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id WHERE h.window_id = $1
         GROUP BY hold.id ORDER BY hold.placed_at`,
       [id],
-    )) as (HoldRow & { numbers: number[]; overridden: boolean; in_progress: boolean })[];
+    )) as (HoldRow & { start_evidence: SurgeEvidence | null; numbers: number[]; overridden: boolean; in_progress: boolean })[];
     const audit = async (subjectIds: string[]): Promise<AuditTransition[]> => {
       const rows = (await this.dataSource.query(
         `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, cause_event_id AS "causeEventId", details FROM audit_entry WHERE subject_id = ANY($1::uuid[]) ORDER BY at, id`,
@@ -95,10 +95,13 @@ export class ExplanationService {
 }
 
 /**
- * The sample that started a surge's hold: the hold keeps only the surge's latest evidence, whose samples (the last few judged)
- * reach back to the start, taken at the hold's from (the surge's start), only while the surge was last updated soon after it.
+ * The sample that started a surge's hold: the deciding sample (the last) of the evidence its surge.started came with, which
+ * the hold keeps (start_evidence). A hold placed before HoldStartEvidence1769100300000, or from a surge.updated whose start
+ * the planner never saw, keeps none: its sample is the one taken at the hold's from (the surge's start) in the surge's latest
+ * evidence, whose samples (the last few judged) reach back to it only while the surge was last updated soon after it.
  */
-function startSampleOf(hold: Pick<HoldRow, 'source' | 'evidence' | 'from_at'>): NonNullable<SurgeEvidence['samples']>[number] | null {
+function startSampleOf(hold: Pick<HoldRow, 'source' | 'evidence' | 'from_at'> & { start_evidence: SurgeEvidence | null }): NonNullable<SurgeEvidence['samples']>[number] | null {
   if (hold.source !== 'detector') return null;
+  if (hold.start_evidence) return hold.start_evidence.samples?.at(-1) ?? null;
   return hold.evidence?.samples?.find((sample) => Date.parse(sample.at) === hold.from_at.getTime()) ?? null;
 }

@@ -436,8 +436,8 @@ export class WindowsService {
                   OR ($12::timestamptz IS NOT NULL AND $3::timestamptz <= $4::timestamptz AND COALESCE($8::timestamptz, 'infinity'::timestamptz) > $4::timestamptz
                       AND (status IN ('in-progress', 'needs-reschedule') OR starts_at <= $12::timestamptz)))
            ), changed AS (
-             INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at)
-             SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4 FROM run
+             INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, overridden_by, override_reason, overridden_at, run_starts_at)
+             SELECT $1, window_id, number, 'held', status = 'in-progress', $4, $5, $6, $4, starts_at FROM run
              ON CONFLICT (hold_id, window_id, number) DO UPDATE SET overridden_by = EXCLUDED.overridden_by, override_reason = EXCLUDED.override_reason, overridden_at = EXCLUDED.overridden_at, released_at = NULL,
                kind = EXCLUDED.kind, in_progress = EXCLUDED.in_progress
                WHERE ((hold_occurrence.overridden_by, hold_occurrence.override_reason) IS DISTINCT FROM (EXCLUDED.overridden_by, EXCLUDED.override_reason)
@@ -1689,8 +1689,8 @@ async function keepOverrides(tx: EntityManager, windowId: string, links: readonl
   const overrides = links.filter((link) => link.overridden_by !== null);
   if (overrides.length === 0) return;
   await tx.query(
-    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, released_at, overridden_by, override_reason, overridden_at)
-     SELECT t.hold_id, o.window_id, o.number, 'held', false, t.held_at, t.released_at, t.overridden_by, t.override_reason, t.overridden_at
+    `INSERT INTO hold_occurrence (hold_id, window_id, number, kind, in_progress, held_at, released_at, overridden_by, override_reason, overridden_at, run_starts_at)
+     SELECT t.hold_id, o.window_id, o.number, 'held', false, t.held_at, t.released_at, t.overridden_by, t.override_reason, t.overridden_at, o.starts_at
        FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
          AS t(hold_id, held_at, released_at, overridden_by, override_reason, starts_at, ends_at, overridden_at)
        JOIN occurrence o ON o.window_id = $1 AND o.starts_at = t.starts_at AND o.ends_at = t.ends_at AND o.status = 'scheduled'
