@@ -3,12 +3,12 @@ import { CliError } from '../cli-io';
 import type { components } from '../client/generated/planner';
 import { expectOk, isProblem, reach } from '../client/holdfast-api';
 import type { ApiAnswer } from '../client/typed-client';
-import { idArgument, printJson, regionCodes, requiredFlags, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
+import { flagOneOf, idArgument, printJson, regionCodes, requiredFlags, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, localTime, offsetNote, utcTime, type ZoneOf } from '../output/local-times';
 import { regionZones } from '../output/region-zones';
 import { fields, table } from '../output/table';
 import { noteMore, readPages, type Page } from '../pages';
-import { localLines, runStatus, type RegionLocalTime } from './windows.command';
+import { localLines, OCCURRENCE_STATUSES, runStatus, type RegionLocalTime } from './windows.command';
 
 export interface HoldView {
   id: string;
@@ -159,16 +159,25 @@ export const holdCommands: Command[] = [
   {
     name: 'holds show',
     argument: 'HOLD_ID',
-    usage: 'holdfast holds show HOLD_ID [--limit N]',
-    summary: 'a hold, what it holds counted, and the runs it holds, flags (notify-only) or lets through by an override, in start order (the first 500, or --limit N)',
-    options: { limit: { type: 'string' } },
+    usage: `holdfast holds show HOLD_ID [--status ${OCCURRENCE_STATUSES.join('|')}] [--team T] [--region R] [--from TIME] [--to TIME] [--limit N]`,
+    summary:
+      'a hold, what it holds counted, and the runs it holds, flags (notify-only) or lets through by an override, in start order (the first 500, or --limit N); --status, --team, --region, --from and --to narrow the runs listed, not the counts',
+    options: { status: { type: 'string' }, team: { type: 'string' }, region: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' } },
     async run(context) {
       const id = idArgument(context, 'hold');
-      // readPages reads --limit only once the hold is read: checked here, a typo is refused before any call, as the other lists refuse it.
+      // Every flag checked before any call, as the other lists check them: a typo is a usage error, not a hold read for nothing.
       wholeNumber(context.values, 'limit');
+      const query = {
+        hold: id,
+        status: flagOneOf(context.values, 'status', OCCURRENCE_STATUSES),
+        team: text(context.values, 'team'),
+        region: text(context.values, 'region'),
+        from: utcInstant(context.values, 'from'),
+        to: utcInstant(context.values, 'to'),
+      };
       const hold = expectOk<HoldDetail>(await reach(() => context.api.planner.GET('/v1/holds/{id}', { params: { path: { id } } }), planner));
       const runs = await readPages(context, { pageMax: 2000, shown: 500 }, async (page) =>
-        expectOk<Page<HoldRun>>(await reach(() => context.api.planner.GET('/v1/occurrences', { params: { query: { hold: id, ...page } } }), planner)),
+        expectOk<Page<HoldRun>>(await reach(() => context.api.planner.GET('/v1/occurrences', { params: { query: { ...query, ...page } } }), planner)),
       );
       if (context.json) return printJson(context.io, { hold, ...runs });
       context.io.out(
@@ -181,6 +190,11 @@ export const holdCommands: Command[] = [
         ]),
       );
       context.io.out('\n');
+      const narrowed = Object.entries({ status: query.status, team: query.team, region: query.region, from: query.from, to: query.to }).filter(([, value]) => value !== undefined);
+      if (runs.items.length === 0) {
+        context.io.out(narrowed.length === 0 ? 'no runs\n' : `no runs of this hold with ${narrowed.map(([flag, value]) => `--${flag} ${value}`).join(' ')}\n`);
+        return;
+      }
       context.io.out(
         table(
           ['WINDOW', 'TITLE', 'TEAM', '#', 'STATUS', 'STARTS (UTC)', 'BY THIS HOLD', 'LOCAL START PER REGION'],

@@ -364,6 +364,23 @@ describe('holdfast holds show: a hold and the runs it holds, flags or lets throu
     expect(wrong.asked).toEqual([]);
   });
 
+  it('narrows the runs listed by status, team, region and time, the counts staying the hold\'s, and says when none match', async () => {
+    const held = await holdfast(['holds', 'show', HOLD, '--status', 'held', '--team', 'network-ops', '--region', 'IR', '--from', '2026-06-14T20:00:00Z', '--to', '2026-06-15T00:00:00Z'], { runs: [runs[0]] });
+    expect(held.code).toBe(ExitCode.ok);
+    expect(held.asked).toEqual([
+      `GET /v1/holds/${HOLD}`,
+      `GET /v1/occurrences?hold=${HOLD}&status=held&team=network-ops&region=IR&from=2026-06-14T20%3A00%3A00Z&to=2026-06-15T00%3A00%3A00Z&limit=500`,
+    ]);
+    expect(held.said.out).toMatch(/^runs: +2 held, 1 notify-only$/m);
+    expect(held.said.out).toContain(ROUTER);
+    const none = await holdfast(['holds', 'show', HOLD, '--status', 'missed'], { runs: [] });
+    expect(none.said.out.endsWith('\nno runs of this hold with --status missed\n')).toBe(true);
+    const wrong = await holdfast(['holds', 'show', HOLD, '--status', 'helt']);
+    expect(wrong.code).toBe(ExitCode.usage);
+    expect(wrong.said.err).toContain('--status');
+    expect(wrong.asked).toEqual([]);
+  });
+
   it("prints the API's JSON with --json: the hold and its runs, as a list's page", async () => {
     const { said } = await holdfast(['holds', 'show', HOLD, '--json', '--limit', '2']);
     expect(JSON.parse(said.out)).toEqual({ hold: detail, items: runs.slice(0, 2), nextCursor: '2' });
@@ -384,6 +401,6 @@ describe('holdfast holds show: a hold and the runs it holds, flags or lets throu
     expect(said.out).toMatch(/^ {2}holds show +a hold, what it holds counted, and the runs it holds, flags \(notify-only\) or lets through by an override/m);
     const group = specIo();
     expect(await run(['holds', '--help'], group.io)).toBe(ExitCode.ok);
-    expect(group.said.out).toContain('usage: holdfast holds show HOLD_ID [--limit N]\n');
+    expect(group.said.out).toContain('usage: holdfast holds show HOLD_ID [--status scheduled|held|needs-reschedule|in-progress|completed|missed|cancelled] [--team T] [--region R] [--from TIME] [--to TIME] [--limit N]\n');
   });
 });

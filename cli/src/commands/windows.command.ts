@@ -101,7 +101,7 @@ const WINDOW_STATUSES = Object.keys({
   cancelled: true,
 } satisfies Record<WindowStatus, true>) as WindowStatus[];
 
-const OCCURRENCE_STATUSES = Object.keys({
+export const OCCURRENCE_STATUSES = Object.keys({
   scheduled: true,
   held: true,
   'needs-reschedule': true,
