@@ -366,7 +366,7 @@ describe('holdfast (the CLI) against the three running services', () => {
     const elsewhere = await holdfast(['gate', '--regions', 'IR', '--planner-url', system.urls['impact-analyzer']]);
     expect(elsewhere.code).toBe(1);
     expect(elsewhere.stderr).toBe(
-      `holdfast: No route of the impact-analyzer serves GET /v1/gate: the maintenance-planner does (GET /v1/gate); send it there (port 3001 under npm start, HOLDFAST_PLANNER_URL for the CLI). (no-such-route)\n  from the CLI: check --planner-url or HOLDFAST_PLANNER_URL names the maintenance-planner: the service at ${new URL(system.urls['impact-analyzer']).origin} has no route /v1/gate (another of Holdfast's services, or one older than this CLI)\n`,
+      `holdfast: No route of the impact-analyzer serves GET /v1/gate: the maintenance-planner does (GET /v1/gate); send it there (by default port 3001 under npm start, HOLDFAST_PLANNER_URL for the CLI). (no-such-route)\n  from the CLI: check --planner-url or HOLDFAST_PLANNER_URL names the maintenance-planner: the service at ${new URL(system.urls['impact-analyzer']).origin} has no route /v1/gate (another of Holdfast's services, or one older than this CLI)\n`,
     );
     const nowhere = await holdfast(['holds', 'list', '--planner-url', 'http://127.0.0.1:59999']);
     expect(nowhere.code).toBe(1);

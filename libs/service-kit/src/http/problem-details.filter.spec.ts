@@ -172,7 +172,7 @@ describe('the problem-details filter, asked for a route of another service', () 
         type: 'https://holdfast.dev/problems/no-such-route',
         title: 'Not Found',
         status: 404,
-        detail: 'No route of the maintenance-planner serves POST /v1/samples: the impact-analyzer does (POST /v1/samples); send it there (port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
+        detail: 'No route of the maintenance-planner serves POST /v1/samples: the impact-analyzer does (POST /v1/samples); send it there (by default port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
         instance: '/v1/samples?dryRun=true',
         code: 'no-such-route',
         servedBy: 'impact-analyzer',
@@ -187,7 +187,7 @@ describe('the problem-details filter, asked for a route of another service', () 
     expect(status).toBe(404);
     expect(problem).toMatchObject({
       detail:
-        'No route of the maintenance-planner serves GET /V1/Subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/: the notifier does (GET /v1/subscriptions/{id}); send it there (port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
+        'No route of the maintenance-planner serves GET /V1/Subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b/: the notifier does (GET /v1/subscriptions/{id}); send it there (by default port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
       servedBy: 'notifier',
     });
   });
@@ -195,7 +195,7 @@ describe('the problem-details filter, asked for a route of another service', () 
   it("names the service whose path it is with the methods it takes there, when it takes none the request's", async () => {
     expect((await ask('/v1/subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b', 'PUT')).problem).toMatchObject({
       detail:
-        'No route of the maintenance-planner serves PUT /v1/subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b: the notifier serves /v1/subscriptions/{id}, with GET, PATCH or DELETE (port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
+        'No route of the maintenance-planner serves PUT /v1/subscriptions/0190a7d2-6c4e-7b1a-9f3e-1c2d3e4f5a6b: the notifier serves /v1/subscriptions/{id}, with GET, PATCH or DELETE (by default port 3003 under npm start, HOLDFAST_NOTIFIER_URL for the CLI).',
       servedBy: 'notifier',
     });
   });

@@ -133,7 +133,7 @@ function noSuchRoute(request: Request, instance: string, service: string | null)
 /** Which service a request is for and how to reach it; with the methods the route takes, when the request's is none of them. */
 function whereServed(route: HttpRoute, method: string): string {
   const { port, cliUrlVariable } = HttpServices[route.service];
-  const reach = `port ${port} under npm start, ${cliUrlVariable} for the CLI`;
+  const reach = `by default port ${port} under npm start, ${cliUrlVariable} for the CLI`;
   if (answersMethod(route, method)) return `the ${route.service} does (${method} ${route.path}); send it there (${reach})`;
   const methods = route.methods.length > 1 ? `${route.methods.slice(0, -1).join(', ')} or ${route.methods.at(-1)}` : route.methods[0];
   return `the ${route.service} serves ${route.path}, with ${methods} (${reach})`;

@@ -92,7 +92,7 @@ describe('the HTTP face of a service, sent bodies no parser expects', () => {
     expect(await response.json()).toMatchObject({
       code: 'no-such-route',
       detail:
-        'No route of the kit-http-face serves DELETE /v1/declarations/0197a1b2-aaaa-7bbb-8ccc-000000000001: the impact-analyzer does (DELETE /v1/declarations/{id}); send it there (port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
+        'No route of the kit-http-face serves DELETE /v1/declarations/0197a1b2-aaaa-7bbb-8ccc-000000000001: the impact-analyzer does (DELETE /v1/declarations/{id}); send it there (by default port 3002 under npm start, HOLDFAST_ANALYZER_URL for the CLI).',
       servedBy: 'impact-analyzer',
     });
   });

@@ -215,7 +215,7 @@ export class SurgesService {
       if (surge.source === 'alert') await endFiringByHand(transaction, surge, now);
       return this.clear(transaction, surge, now, `Cleared by hand by ${actor}: ${reason}`);
     });
-    this.logger.log({ surgeId: id, region: cleared.region, source: cleared.source, actor, reason }, `surge ${id} of ${cleared.region} cleared by hand by ${actor}: ${reason}`);
+    this.logger.log({ surgeId: id, region: cleared.region, source: cleared.source, actor, clearedReason: reason }, `surge ${id} of ${cleared.region} cleared by hand by ${actor}: ${reason}`);
     return cleared;
   }
 
