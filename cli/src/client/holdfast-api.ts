@@ -190,6 +190,12 @@ const FROM_THE_CLI: Readonly<Record<string, CliAdvice>> = {
   'exdate-names-moved-run': 'holdfast windows occurrences ID lists where each run is now',
   'recurrence-count-restarts': 'give --rrule with the change: the rule with the COUNT the detail names keeps the series as long, the rule as it is runs it that many times more',
   'hold-released': 'holdfast audit --subject ID says who released it and why; holdfast holds declare places a new hold if the regions need one again',
+  'surge-of-declaration': ({ declarationId }) =>
+    `holdfast declarations cancel ${typeof declarationId === 'string' ? declarationId : 'DECLARATION_ID'} cancels the declaration, clearing its surge in every region it names`,
+  'surge-of-lost-signal': ({ region, metric }) => {
+    const series = typeof region === 'string' && typeof metric === 'string' ? `${region} ${metric}` : 'REGION METRIC';
+    return `it clears when the samples arrive again; if the series will not come back, holdfast regions retire-series ${series} --reason TEXT retires it, clearing this surge (an admin key)`;
+  },
   'unknown-key': 'holdfast keys list lists the keys',
 };
 

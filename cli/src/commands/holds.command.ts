@@ -21,6 +21,9 @@ export interface HoldView {
   until: string | null;
   active: boolean;
   releasedAt: string | null;
+  /** Absent from a planner older than them. */
+  releasedBy?: string | null;
+  releaseReason?: string | null;
   /** A cleared surge's hold: it holds until then (its cool-down), whatever its until estimated. */
   releaseDueAt?: string | null;
   windowIds?: string[];
@@ -31,8 +34,7 @@ type SurgeEvidence = NonNullable<components['schemas']['WindowExplanation']['hol
 type EvidenceSample = NonNullable<SurgeEvidence['samples']>[number];
 
 /** GET /v1/holds/{id}: a hold, who released it and why, its version, and what it holds, counted. */
-type HoldDetail = HoldView &
-  Pick<components['schemas']['HoldDetail'], 'version' | 'releasedBy' | 'releaseReason' | 'heldOccurrences' | 'notifyOnlyOccurrences' | 'overrideCount'>;
+type HoldDetail = HoldView & Pick<components['schemas']['HoldDetail'], 'version' | 'heldOccurrences' | 'notifyOnlyOccurrences' | 'overrideCount'>;
 
 /** A run GET /v1/occurrences?hold= lists, with its window and what that hold does to it (byHold); its local times as windows occurrences reads them. */
 type HoldRun = Omit<components['schemas']['WindowOccurrence'], 'localTimes'> & { localTimes: RegionLocalTime[] };
@@ -98,22 +100,26 @@ const holdFields = (hold: HoldView, until: string, released: string): [string, s
   ['released', released],
 ];
 
+/** When a hold was released, by whom and why; or that it was not. */
+function releasedLine(hold: HoldView): string {
+  if (!hold.releasedAt) return 'no';
+  const when = `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}`;
+  return `${when}${hold.releasedBy ? ` by ${hold.releasedBy}` : ''}${hold.releaseReason ? `: ${hold.releaseReason}` : ''}`;
+}
+
+/** A hold as declaring or releasing it answers it. */
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
-  const released = hold.releasedAt ? `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}` : 'no';
-  context.io.out(
-    fields([...holdFields(hold, hold.until ? utcTime(hold.until) : 'until released', released), ['local times', holdSpan(hold, await regionZones(context.api))]]),
-  );
+  context.io.out(fields([...holdFields(hold, hold.until ? utcTime(hold.until) : 'until released', releasedLine(hold)), ['local times', holdSpan(hold, await regionZones(context.api))]]));
 }
 
 /** "2 runs", "1 run". */
 const runsCounted = (count: number): string => `${count} run${count === 1 ? '' : 's'}`;
 
-/** When a hold was released, by whom and why; or that it was not. */
-function releasedLine(hold: HoldDetail): string {
-  if (!hold.releasedAt) return 'no';
-  const when = `${utcTime(hold.releasedAt)}${releasedBeforeItBegan(hold) ? ', before it began' : ''}`;
-  return `${when}${hold.releasedBy ? ` by ${hold.releasedBy}` : ''}${hold.releaseReason ? `: ${hold.releaseReason}` : ''}`;
+/** The runs a hold has, counted: those let through by an override are among the held, as the planner counts them (they stay linked to the hold). */
+function runsLine({ heldOccurrences, notifyOnlyOccurrences, overrideCount }: HoldDetail): string {
+  const letThrough = overrideCount === 0 ? '' : ` (${overrideCount} of them let through by ${overrideCount === 1 ? 'an override' : 'overrides'})`;
+  return `${heldOccurrences} held${letThrough}, ${notifyOnlyOccurrences} notify-only`;
 }
 
 /** How the hold shown has a run: held, flagged (a notify-only window's), or let through by an override, by whom, when and why. */
@@ -185,7 +191,7 @@ export const holdCommands: Command[] = [
           ...holdFields(hold, untilOf(hold), releasedLine(hold)),
           ['version', String(hold.version)],
           ['local times', holdSpan(hold, await regionZones(context.api))],
-          ['runs', `${hold.heldOccurrences} held, ${hold.notifyOnlyOccurrences} notify-only`],
+          ['runs', runsLine(hold)],
           ['overrides', hold.overrideCount === 0 ? 'none' : `${runsCounted(hold.overrideCount)} let through`],
         ]),
       );
@@ -235,7 +241,15 @@ export const holdCommands: Command[] = [
     async run(context) {
       const id = idArgument(context, 'hold');
       const body = { reason: requiredText(context, 'reason') };
-      await showHold(context, expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body }), planner)));
+      const released = expectOk<HoldView>(await reach(() => context.api.planner.POST('/v1/holds/{id}/release', { params: { path: { id } }, body }), planner));
+      await showHold(context, released);
+      // Releasing a declaration's hold lets its windows through, nothing more: the analyzer keeps the declaration and its surges, which a person expects gone.
+      if (released.source === 'declaration') {
+        context.io.err(
+          `holdfast: hold ${id} was a declaration's on ${released.regions.join(', ')}: its windows are let through, but the declaration stays in force, its surges active, until its period ends or it is cancelled; ` +
+            'holdfast declarations list lists it, holdfast declarations cancel ID cancels it\n',
+        );
+      }
     },
   },
   {
@@ -275,9 +289,7 @@ export const holdCommands: Command[] = [
         // The planner says only that some run was let through, not which: the occurrences list names them.
         const letThrough = overridden ? `, one or more let through with an override (holdfast windows occurrences ${id} names them)` : '';
         context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')} (${standing.said}), occurrence(s) ${occurrences.join(', ')}${letThrough}: ${hold.reason}\n`);
-        // A surge's, an alert's or a declaration's hold names the surge; what started that surge is its correlation id.
-        const surge = cause.kind === 'manual request' ? '' : ` through surge ${cause.causeId} (holdfast surges show ${cause.causeId})`;
-        context.io.out(`  cause: ${cause.kind}${surge} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
+        context.io.out(`  cause: ${causeOf(cause)} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
         const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
         if (origin) context.io.out(`  started by: ${origin}\n`);
@@ -287,6 +299,16 @@ export const holdCommands: Command[] = [
     },
   },
 ];
+
+/**
+ * What a hold came from: an alert's or a declaration's hold came through the surge it started, a detector's is that surge
+ * (a traffic surge, a lost signal's, a warming region's ceiling: its kind, "surge", says no more), a manual request through none.
+ */
+function causeOf({ kind, causeId }: ExplanationView['holds'][number]['cause']): string {
+  if (kind === 'manual request') return kind;
+  const surge = `surge ${causeId} (holdfast surges show ${causeId})`;
+  return kind === 'surge' ? `detector ${surge}` : `${kind} through ${surge}`;
+}
 
 /** Where a hold on a window stands, in the order explain lists them. */
 const STANDINGS = ['in force', 'not begun', 'released'] as const;

@@ -26,6 +26,30 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(released.asked).toEqual([{ method: 'POST', url: `/v1/holds/${HOLD}/release`, body: { reason: 'count over' }, idempotencyKey: expect.stringMatching(newRunKey('holds release')) }]);
   });
 
+  it('release: says who released the hold and why, as holds show does', async () => {
+    const released = { ...hold, active: false, releasedAt: '2026-06-14T21:00:00.000Z', releasedBy: 'ops', releaseReason: 'count over', heldOccurrences: 2, notifyOnlyOccurrences: 0 };
+    const { code, said } = await holdfast(['holds', 'release', HOLD, '--reason', 'count over'], () => released);
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^released: +2026-06-14 21:00 UTC by ops: count over$/m);
+    // A manual hold's release ends what it holds: nothing more to say.
+    expect(said.err).toBe('');
+  });
+
+  it("release: says on stderr that a declaration's hold released leaves the declaration in force, and how to find and cancel it", async () => {
+    const released = { ...hold, source: 'declaration', active: false, releasedAt: '2026-06-14T21:00:00.000Z', releasedBy: 'ops', releaseReason: 'exempted', heldOccurrences: 2, notifyOnlyOccurrences: 0 };
+    const { code, said } = await holdfast(['holds', 'release', HOLD, '--reason', 'exempted'], () => released);
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(/^source: +declaration$/m);
+    expect(said.err).toBe(
+      `holdfast: hold ${HOLD} was a declaration's on IR, NP: its windows are let through, but the declaration stays in force, its surges active, until its period ends or it is cancelled; ` +
+        'holdfast declarations list lists it, holdfast declarations cancel ID cancels it\n',
+    );
+    // The same on stderr beside the JSON, which stays the planner's answer.
+    const json = await holdfast(['holds', 'release', HOLD, '--reason', 'exempted', '--json'], () => released);
+    expect(JSON.parse(json.said.out)).toEqual(released);
+    expect(json.said.err).toBe(said.err);
+  });
+
   it('list: shows a released hold up to its release, not open, and a cleared surge\'s hold up to its release due', async () => {
     const released = { ...hold, regions: ['IR'], from: '2026-12-05T06:36:00.000Z', active: false, releasedAt: '2026-12-05T08:30:00.000Z' };
     const cooling = { ...hold, id: '0190e0c8-0000-7000-8000-0000000000b2', regions: ['IR'], source: 'detector', from: '2026-12-05T06:36:00.000Z', until: '2026-12-05T07:00:00.000Z', releaseDueAt: '2026-12-05T07:25:00.000Z' };
@@ -64,6 +88,18 @@ describe('holdfast holds and regions named on the command line', () => {
     const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, source: 'declaration' }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
     expect(said.out).toContain(`  cause: declaration through surge ${SURGE} (holdfast surges show ${SURGE}) (declaration, major): election in IN\n`);
     expect(said.out).toContain(`  started by: declaration ${DECLARATION} (holdfast declarations show ${DECLARATION})\n`);
+  });
+
+  it("explain: names a detector's hold as a detector surge, and an alert's as the alert through its surge", async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const explained = async (kind: string, source: string) => {
+      const cause = { kind, source, causeId: SURGE, reason: 'requests in IR', severity: 'critical', evidence: null, requestedBy: null, causeEventId: null, correlationId: null };
+      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: { ...hold, regions: ['IR'], source }, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+      return said.out.split('\n').find((line) => line.startsWith('  cause: '));
+    };
+    expect(await explained('surge', 'detector')).toBe(`  cause: detector surge ${SURGE} (holdfast surges show ${SURGE}) (detector, critical): requests in IR`);
+    expect(await explained('alert', 'alert')).toBe(`  cause: alert through surge ${SURGE} (holdfast surges show ${SURGE}) (alert, critical): requests in IR`);
   });
 
   it('explain: names the deciding sample by region, time and value, as a producer knows it when the analyzer derived its id', async () => {
@@ -323,7 +359,7 @@ describe('holdfast holds show: a hold and the runs it holds, flags or lets throu
       'version:     2',
       'local times: IR 2026-06-14 21:30 Asia/Tehran (+03:30) - open',
       '             NP 2026-06-14 23:45 Asia/Kathmandu (+05:45) - open',
-      'runs:        2 held, 1 notify-only',
+      'runs:        2 held (1 of them let through by an override), 1 notify-only',
       'overrides:   1 run let through',
     ]);
     const [header, , ...rows] = listed.trimEnd().split('\n');
@@ -345,8 +381,15 @@ describe('holdfast holds show: a hold and the runs it holds, flags or lets throu
     const { said } = await holdfast(['holds', 'show', HOLD], { hold: { body: released }, runs: [global] });
     expect(said.out).toMatch(/^released: +2026-06-14 21:00 UTC by ops: count over$/m);
     expect(said.out).toMatch(/^version: +3$/m);
+    expect(said.out).toMatch(/^runs: +2 held, 1 notify-only$/m);
     expect(said.out).toMatch(/^overrides: +none$/m);
     expect(said.out).toMatch(/ +held since 2026-06-14 18:00 UTC +planned 2026-06-14 14:00 America\/Los_Angeles \(-07:00\)$/m);
+  });
+
+  it('counts the runs let through among the held, as the planner does, keeping the overrides line', async () => {
+    const { said } = await holdfast(['holds', 'show', HOLD], { hold: { body: { ...detail, heldOccurrences: 3, notifyOnlyOccurrences: 0, overrideCount: 2 } } });
+    expect(said.out).toMatch(/^runs: +3 held \(2 of them let through by overrides\), 0 notify-only$/m);
+    expect(said.out).toMatch(/^overrides: +2 runs let through$/m);
   });
 
   it('reads the runs page after page up to --limit, saying on stderr that more follow, as the other lists do', async () => {
@@ -371,7 +414,7 @@ describe('holdfast holds show: a hold and the runs it holds, flags or lets throu
       `GET /v1/holds/${HOLD}`,
       `GET /v1/occurrences?hold=${HOLD}&status=held&team=network-ops&region=IR&from=2026-06-14T20%3A00%3A00Z&to=2026-06-15T00%3A00%3A00Z&limit=500`,
     ]);
-    expect(held.said.out).toMatch(/^runs: +2 held, 1 notify-only$/m);
+    expect(held.said.out).toMatch(/^runs: +2 held \(1 of them let through by an override\), 1 notify-only$/m);
     expect(held.said.out).toContain(ROUTER);
     const none = await holdfast(['holds', 'show', HOLD, '--status', 'missed'], { runs: [] });
     expect(none.said.out.endsWith('\nno runs of this hold with --status missed\n')).toBe(true);

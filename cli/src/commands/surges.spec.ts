@@ -73,13 +73,26 @@ describe('holdfast surges clear', () => {
     expect(said.out).toMatch(/^cleared: +2026-06-14 20:00 UTC: Cleared by hand by platform\/k1: resolved lost by Alertmanager$/m);
   });
 
-  it("says the analyzer's refusal of a declaration's surge, naming the declaration to cancel", async () => {
-    const refusal = {
-      type: 'https://holdfast.dev/problems/surge-of-declaration', title: 'Conflict', status: 409, code: 'surge-of-declaration',
-      detail: `Surge ${SURGE} is declaration 0190e0c8-0000-7000-8000-0000000000d1's: cancel the declaration (DELETE /v1/declarations/0190e0c8-0000-7000-8000-0000000000d1)`,
-    };
+  it("says the analyzer's refusal of a declaration's surge, followed by the declarations cancel that ends it", async () => {
+    const DECLARATION = '0190e0c8-0000-7000-8000-0000000000d1';
+    const detail = `Surge ${SURGE} is declaration ${DECLARATION}'s: cancel the declaration (DELETE /v1/declarations/${DECLARATION}), which clears its surge in every region it names; cleared here, the declaration would stay active with its period.`;
+    const refusal = { type: 'https://holdfast.dev/problems/surge-of-declaration', title: 'Conflict', status: 409, code: 'surge-of-declaration', detail, declarationId: DECLARATION };
     const { code, said } = await holdfast(['surges', 'clear', SURGE, '--reason', 'over'], () => ({ status: 409, body: refusal }));
-    expect(code).not.toBe(ExitCode.ok);
-    expect(said.err).toContain('cancel the declaration (DELETE /v1/declarations/0190e0c8-0000-7000-8000-0000000000d1)');
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(`holdfast: ${detail} (surge-of-declaration)\n  from the CLI: holdfast declarations cancel ${DECLARATION} cancels the declaration, clearing its surge in every region it names\n`);
+  });
+
+  it("says the analyzer's refusal of a lost signal's surge, followed by the regions retire-series that ends it if the signal will not come back", async () => {
+    const detail = `Surge ${SURGE} holds IR while its requests signal is lost (onSignalLoss: hold), and the signal watch would hold it again at its next run: it clears when samples of requests arrive again; retire the series if it will not come back (DELETE /v1/regions/IR/series/requests?reason=).`;
+    const refusal = { type: 'https://holdfast.dev/problems/surge-of-lost-signal', title: 'Conflict', status: 409, code: 'surge-of-lost-signal', detail, region: 'IR', metric: 'requests' };
+    const { code, said } = await holdfast(['surges', 'clear', SURGE, '--reason', 'over'], () => ({ status: 409, body: refusal }));
+    expect(code).toBe(ExitCode.error);
+    expect(said.err).toBe(
+      `holdfast: ${detail} (surge-of-lost-signal)\n  from the CLI: it clears when the samples arrive again; if the series will not come back, holdfast regions retire-series IR requests --reason TEXT retires it, clearing this surge (an admin key)\n`,
+    );
+    // An analyzer that does not name the series: the command with its arguments to fill in.
+    const { region: _region, metric: _metric, ...unnamed } = refusal;
+    const bare = await holdfast(['surges', 'clear', SURGE, '--reason', 'over'], () => ({ status: 409, body: unnamed }));
+    expect(bare.said.err).toContain('holdfast regions retire-series REGION METRIC --reason TEXT retires it');
   });
 });

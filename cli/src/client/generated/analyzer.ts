@@ -2323,7 +2323,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series if they will not); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
+            /** @description surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series, named in region and metric, if they will not); or idempotency-key-in-flight: a request with the same Idempotency-Key is still being handled; ask again after Retry-After seconds */
             409: {
                 headers: {
                     /** @description with idempotency-key-in-flight: seconds to wait before asking again for the first request's answer */

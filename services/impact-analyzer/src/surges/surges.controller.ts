@@ -143,7 +143,7 @@ export class SurgesController {
   @ApiResponse({
     status: 409,
     description:
-      "surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series if they will not)",
+      "surge-cleared (it was cleared already, at clearedAt), surge-of-declaration (cancel its declaration instead: DELETE /v1/declarations/{declarationId}) or surge-of-lost-signal (a lost signal's hold, which clears when samples arrive again; retire the series, named in region and metric, if they will not)",
   })
   async clear(@Param('id', UuidParamPipe) id: string, @Body(new ZodBodyPipe(ClearSurgeSchema)) { reason }: z.output<typeof ClearSurgeSchema>, @CurrentPrincipal() principal: Principal) {
     return viewOf(await this.surges.clearByHand(id, reason, actorOf(principal)));

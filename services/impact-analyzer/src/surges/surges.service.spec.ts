@@ -83,6 +83,8 @@ describe('SurgesService: a surge cleared by hand', () => {
       code: 'surge-of-lost-signal',
       status: 409,
       message: expect.stringContaining('it clears when samples of requests arrive again; retire the series if it will not come back (DELETE /v1/regions/IR/series/requests?reason=)'),
+      // Named apart, so a client can offer the retirement without reading the detail.
+      extensions: { region: 'IR', metric: 'requests' },
     });
     expect(statements).toHaveLength(1);
     expect(written).toEqual([]);

@@ -209,6 +209,7 @@ export class SurgesService {
           'surge-of-lost-signal',
           409,
           `Surge ${id} holds ${surge.region} while its ${surge.metric} signal is lost (onSignalLoss: hold), and the signal watch would hold it again at its next run: it clears when samples of ${surge.metric} arrive again; retire the series if it will not come back (DELETE /v1/regions/${surge.region}/series/${surge.metric}?reason=).`,
+          { region: surge.region, metric: surge.metric },
         );
       }
       const now = this.clock.now();
