@@ -68,6 +68,7 @@ export const HttpServices: { readonly [S in HttpServiceName]: HttpService } = {
       '/v1/samples': ['POST'],
       '/v1/surges': ['GET'],
       '/v1/surges/{id}': ['GET'],
+      '/v1/surges/{id}/clear': ['POST'],
     },
   },
   notifier: {
