@@ -452,10 +452,14 @@ export const analyzerNotifierCommands: Command[] = [
       const taken = attempt.outcome === 'delivered';
       if (context.json) printJson(context.io, delivery);
       else {
+        // The delivery names its target key, an origin (a Slack one with its subscription): the target is said as show says it,
+        // or as that key when the subscription cannot be read now (deleted since), which leaves what the receiver answered said.
+        const read = await reach(() => context.api.notifier.GET('/v1/subscriptions/{id}', { params: { path: { id } } }), 'notifier');
+        const target = read.response.ok && typeof read.body === 'object' ? (read.body as SubscriptionView).target : delivery.targetKey;
         context.io.out(
           fields([
             ['test delivery', delivery.id],
-            ['sent', `${utcTime(attempt.startedAt)} to ${delivery.targetKey}`],
+            ['sent', `${utcTime(attempt.startedAt)} to ${target}`],
             ['answer', attempt.statusCode === null ? `none after ${attempt.durationMs} ms` : `${attempt.statusCode} in ${attempt.durationMs} ms`],
             ['error', attempt.error ?? '-'],
             ['outcome', OUTCOMES[attempt.outcome](delivery, attempt)],

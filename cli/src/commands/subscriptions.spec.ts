@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../cli-io';
 import { run } from '../main';
 import { closeStandIns, keyedStandInService, newRunKey, specIo, standInService, type Answer, type Asked } from '../testing/stand-in-service';
@@ -110,21 +110,48 @@ describe('holdfast subscriptions show, update and test', () => {
     }
   });
 
-  it("test: waits for the worker's first try and prints what the receiver answered", async () => {
-    let polls = 0;
-    const { code, said, asked } = await holdfast(['subscriptions', 'test', ID], ({ method }) =>
-      method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY, status: 'pending' } } : { body: delivery(++polls < 3 ? [] : [attempt(204, 'delivered', null)]) },
-    );
+  /** A notifier taking a test of `subscribed` and answering its delivery with `tried` (the Nth poll's answer, given N). */
+  const testOf =
+    (tried: (poll: number) => unknown, subscribed: object = subscription) =>
+    ({ method, url }: Asked): Answer => {
+      if (method === 'POST') return { status: 202, body: { deliveryId: DELIVERY, status: 'pending' } };
+      return url === `/v1/subscriptions/${ID}` ? { body: subscribed } : { body: tried(++polls) };
+    };
+  let polls = 0;
+  beforeEach(() => (polls = 0));
+
+  it("test: waits for the worker's first try and prints what the receiver answered, sent to the subscription's target as show gives it", async () => {
+    const { code, said, asked } = await holdfast(['subscriptions', 'test', ID], testOf((poll) => delivery(poll < 3 ? [] : [attempt(204, 'delivered', null)])));
     expect(code).toBe(ExitCode.ok);
-    expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/subscriptions/${ID}/test`, ...Array(3).fill(`GET /v1/deliveries/${DELIVERY}`)]);
-    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC to https:\/\/hooks\.example\.org:443$/m);
+    expect(asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`POST /v1/subscriptions/${ID}/test`, ...Array(3).fill(`GET /v1/deliveries/${DELIVERY}`), `GET /v1/subscriptions/${ID}`]);
+    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC to https:\/\/hooks\.example\.org\/holdfast$/m);
+    // A Slack target is its credential: the notifier shows its origin alone, the delivery's target key naming the subscription.
+    const slack = { ...subscription, channel: 'slack', target: 'https://hooks.slack.com/…' };
+    const slackDelivery = { ...delivery([attempt(200, 'delivered', null)]), targetKey: `https://hooks.slack.com:443 (Slack subscription ${ID})` };
+    const toSlack = await holdfast(['subscriptions', 'test', ID], testOf(() => slackDelivery, slack));
+    expect(toSlack.said.out).toMatch(/^sent: +2026-06-14 20:00 UTC to https:\/\/hooks\.slack\.com\/…$/m);
+    // The JSON stays the delivery as the notifier answers it, with nothing more asked.
+    const json = await holdfast(['subscriptions', 'test', ID, '--json'], testOf(() => slackDelivery, slack));
+    expect(JSON.parse(json.said.out)).toEqual(slackDelivery);
+    expect(json.asked.map(({ url }) => url)).not.toContain(`/v1/subscriptions/${ID}`);
     expect(said.out).toMatch(/^answer: +204 in 35 ms$/m);
+    expect(said.out).toMatch(/^outcome: +delivered$/m);
+  });
+
+  it('test: says what the receiver answered, to the target key the delivery names, when the subscription is deleted meanwhile', async () => {
+    const gone = (asked: Asked): Answer =>
+      asked.url === `/v1/subscriptions/${ID}` && asked.method === 'GET'
+        ? { status: 404, body: { type: 'https://holdfast.dev/problems/subscription-not-found', title: 'Not Found', status: 404, code: 'subscription-not-found', detail: `No subscription ${ID}.` } }
+        : testOf(() => delivery([attempt(204, 'delivered', null)]))(asked);
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], gone);
+    expect(code).toBe(ExitCode.ok);
+    expect(said.out).toMatch(new RegExp(`^sent: +2026-06-14 20:00 UTC to ${delivery([]).targetKey.replace(/[.*+?^\${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
     expect(said.out).toMatch(/^outcome: +delivered$/m);
   });
 
   it('test: exits 1 when the receiver refuses it, saying why and how to send it again', async () => {
     const refused = { ...delivery([attempt(400, 'dead', 'webhook receiver answered 400: unknown event type')]), status: 'dead' };
-    const { code, said } = await holdfast(['subscriptions', 'test', ID], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: refused }));
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], testOf(() => refused));
     expect(code).toBe(ExitCode.error);
     expect(said.out).toMatch(/^answer: +400 in 35 ms$/m);
     expect(said.out).toMatch(/^error: +webhook receiver answered 400: unknown event type$/m);
@@ -136,7 +163,7 @@ describe('holdfast subscriptions show, update and test', () => {
 
   it('test: on a 410 says the notifier turned the subscription off, and that turning it on sends the delivery, with no replay to send it twice', async () => {
     const gone = { ...delivery([attempt(410, 'dead', 'webhook receiver answered 410: gone')]), status: 'dead' };
-    const { code, said } = await holdfast(['subscriptions', 'test', ID], ({ method }) => (method === 'POST' ? { status: 202, body: { deliveryId: DELIVERY } } : { body: gone }));
+    const { code, said } = await holdfast(['subscriptions', 'test', ID], testOf(() => gone));
     expect(code).toBe(ExitCode.error);
     expect(said.out).toMatch(
       new RegExp(

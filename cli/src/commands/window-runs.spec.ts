@@ -309,6 +309,25 @@ describe('holdfast windows show and occurrences, where a run moved or waits for 
     expect(none.said.out).not.toMatch(/^exdates:/m);
   });
 
+  it('names the holds holding a held window, from its held runs, and the command that says why; nothing more for one not held', async () => {
+    const OTHER = '0190e0c8-0000-7000-8000-0000000000b2';
+    const planner = await standInService((asked) =>
+      asked.url.startsWith(`/v1/windows/${WINDOW}/occurrences`)
+        ? { body: { windowId: WINDOW, items: [{ ...occurrence(1, 'held'), heldBy: [HOLD] }, { ...occurrence(2, 'held'), heldBy: [HOLD, OTHER] }], nextCursor: null } }
+        : { body: { ...window, status: 'held', nextOccurrence: occurrence(1, 'held') } },
+    );
+    const { io, said } = specIo();
+    expect(await run(['windows', 'show', WINDOW, '--planner-url', planner.url], io)).toBe(ExitCode.ok);
+    expect(planner.asked.map(({ method, url }) => `${method} ${url}`)).toEqual([`GET /v1/windows/${WINDOW}`, `GET /v1/windows/${WINDOW}/occurrences?status=held&limit=2000`]);
+    expect(said.out).toMatch(new RegExp(`^status: +held\\nheld by: +${HOLD}, ${OTHER} \\(holdfast explain ${WINDOW} says why\\)$`, 'm'));
+    // A window not held asks nothing more, and the JSON stays the planner's answer.
+    const scheduled = await holdfast(['windows', 'show', WINDOW], { ...window, status: 'scheduled', nextOccurrence: occurrence(1, 'scheduled') });
+    expect(scheduled.calls).toEqual([`GET /v1/windows/${WINDOW}`]);
+    expect(scheduled.said.out).not.toMatch(/^held by:/m);
+    const json = await holdfast(['windows', 'show', WINDOW, '--json'], { ...window, status: 'held' });
+    expect(json.calls).toEqual([`GET /v1/windows/${WINDOW}`]);
+  });
+
   it('shows a run started before its window was moved to the slot proposed for it as it is: not moved, and offered no slot', async () => {
     // The window updated to the proposed slot after its run 1, waiting for one, was started where it stood.
     const started = { ...occurrence(1, 'in-progress'), proposedSlot: proposed };

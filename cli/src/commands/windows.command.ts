@@ -330,7 +330,8 @@ function showRun(context: CommandContext, id: string, run: OccurrenceView): void
   );
 }
 
-function showWindow(context: CommandContext, window: WindowView): void {
+/** `heldBy`: the holds holding a held window (its held runs' heldBy), named beside its status with where to read why. */
+function showWindow(context: CommandContext, window: WindowView, heldBy: readonly string[] = []): void {
   if (context.json) return printJson(context.io, window);
   context.io.out(
     fields([
@@ -338,6 +339,7 @@ function showWindow(context: CommandContext, window: WindowView): void {
       ['title', window.title],
       ['team', window.ownerTeam],
       ['status', window.status],
+      ...(heldBy.length ? ([['held by', `${heldBy.join(', ')} (holdfast explain ${window.windowId} says why)`]] as [string, string][]) : []),
       ['version', String(window.version)],
       ['priority', window.priority],
       ['surge policy', window.surgePolicy],
@@ -373,7 +375,10 @@ export const windowCommands: Command[] = [
     summary: 'one window with its local times',
     async run(context) {
       const id = idArgument(context, 'window');
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner)));
+      const window = expectOk<WindowView>(await reach(() => context.api.planner.GET('/v1/windows/{id}', { params: { path: { id } } }), planner));
+      // The window names no hold, its held runs do: read for a held window alone, and not for --json, the planner's answer.
+      const heldBy = window.status === 'held' && !context.json ? [...new Set((await runsOf(context, id, 'held')).items.flatMap((run) => run.heldBy))] : [];
+      showWindow(context, window, heldBy);
     },
   },
   {
