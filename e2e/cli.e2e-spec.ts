@@ -238,7 +238,7 @@ describe('holdfast (the CLI) against the three running services', () => {
     // A 400 is refused for good: the test message is dead at once, and the exit code says so.
     const refused = await holdfast(['subscriptions', 'test', id]);
     expect(refused.code, refused.stderr).toBe(1);
-    expect(refused.stdout).toMatch(new RegExp(`^sent: +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC to http://127\\.0\\.0\\.1:${receiverPort}$`, 'm'));
+    expect(refused.stdout).toMatch(new RegExp(`^sent: +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC to http://127\\.0\\.0\\.1:${receiverPort}/refuse/payments$`, 'm'));
     expect(refused.stdout).toMatch(/^answer: +400 in \d+ ms$/m);
     expect(refused.stdout).toMatch(/^error: +webhook receiver answered 400: unknown event type$/m);
     expect(refused.stdout).toMatch(/^outcome: +dead: not tried again/m);
