@@ -145,7 +145,7 @@ describe('holdfast subscriptions show, update and test', () => {
         : testOf(() => delivery([attempt(204, 'delivered', null)]))(asked);
     const { code, said } = await holdfast(['subscriptions', 'test', ID], gone);
     expect(code).toBe(ExitCode.ok);
-    expect(said.out).toMatch(new RegExp(`^sent: +2026-06-14 20:00 UTC to ${delivery([]).targetKey.replace(/[.*+?^\${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
+    expect(said.out).toMatch(/^sent: +2026-06-14 20:00 UTC to https:\/\/hooks\.example\.org:443$/m);
     expect(said.out).toMatch(/^outcome: +delivered$/m);
   });
 
