@@ -196,7 +196,8 @@ export const holdCommands: Command[] = [
         ]),
       );
       context.io.out('\n');
-      const narrowed = Object.entries({ status: query.status, team: query.team, region: query.region, from: query.from, to: query.to }).filter(([, value]) => value !== undefined);
+      const { hold: _hold, ...filters } = query;
+      const narrowed = Object.entries(filters).filter(([, value]) => value !== undefined);
       if (runs.items.length === 0) {
         context.io.out(narrowed.length === 0 ? 'no runs\n' : `no runs of this hold with ${narrowed.map(([flag, value]) => `--${flag} ${value}`).join(' ')}\n`);
         return;

@@ -6,16 +6,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
+import { holdAlertsIn, windowsKept, windowsPosted } from './support/hold-alerts';
 import { HttpReceiver } from './support/http-receiver';
 import { api, attemptsSettled, connectPublisher, holdPlaced } from './support/notifier-fixtures';
 
 const TTL_MS = 600_000;
 const ROUTE_NOWHERE = 'route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n';
 
-interface GettableAlert {
-  labels: Record<string, string>;
-  endsAt: string;
-}
 
 /** An extension of `hold` to one more window: the event lists that window only. */
 const extensionOf = (hold: HoldfastEvent<'hold.placed'>): HoldfastEvent<'hold.placed'> =>
@@ -37,19 +34,9 @@ describe('notifier Alertmanager channel: the first extension of a hold placed be
   let refresher: HoldAlertRefresher;
   let database: DataSource;
 
-  const alertsOf = async (holdId: string): Promise<GettableAlert[]> =>
-    (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`)).json()) as GettableAlert[];
-  /** The posts of the hold's alerts the receiver took, each the alerts' windows. */
-  const postsOf = (holdId: string): string[][] =>
-    receiver.requests
-      .filter((request) => request.path === '/api/v2/alerts')
-      .map((request) => JSON.parse(request.body) as { labels: Record<string, string> }[])
-      .filter((alerts) => alerts.some((alert) => alert.labels.hold === holdId))
-      .map((alerts) => alerts.map((alert) => alert.labels.window).sort());
-  const keptWindows = async (holdId: string): Promise<string[]> => {
-    const [kept] = (await database.query('SELECT alerts FROM hold_alert WHERE hold_id = $1', [holdId])) as { alerts: { labels: Record<string, string> }[] }[];
-    return (kept?.alerts ?? []).map((alert) => alert.labels.window).sort();
-  };
+  const alertsOf = (holdId: string) => holdAlertsIn(alertmanager.url, holdId);
+  const postsOf = (holdId: string) => windowsPosted(receiver, holdId);
+  const keptWindows = (holdId: string) => windowsKept(database, holdId);
   /** Places the hold and waits until the notifier keeps it as in force, with no subscription told of it. */
   const placedBeforeSubscription = async (regions: string[]) => {
     const hold = holdPlaced(regions, { from: new Date(Date.now() - 60_000).toISOString() });

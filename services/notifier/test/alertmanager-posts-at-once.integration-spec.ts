@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
+import { windowsKept, windowsPosted } from './support/hold-alerts';
 import { HttpReceiver } from './support/http-receiver';
 import { api, attemptsSettled, connectPublisher, holdPlaced } from './support/notifier-fixtures';
 
@@ -31,16 +32,8 @@ describe('notifier Alertmanager channel: an extension delivered while the refres
   let database: DataSource;
 
   /** The posts of the hold's alerts the receiver took, each the alerts' windows. */
-  const postsOf = (holdId: string): string[][] =>
-    receiver.requests
-      .filter((request) => request.path === '/api/v2/alerts')
-      .map((request) => JSON.parse(request.body) as { labels: Record<string, string> }[])
-      .filter((alerts) => alerts.some((alert) => alert.labels.hold === holdId))
-      .map((alerts) => alerts.map((alert) => alert.labels.window).sort());
-  const keptWindows = async (holdId: string): Promise<string[]> => {
-    const [kept] = (await database.query('SELECT alerts FROM hold_alert WHERE hold_id = $1', [holdId])) as { alerts: { labels: Record<string, string> }[] }[];
-    return kept.alerts.map((alert) => alert.labels.window).sort();
-  };
+  const postsOf = (holdId: string) => windowsPosted(receiver, holdId);
+  const keptWindows = (holdId: string) => windowsKept(database, holdId);
   /** Holds the first post of alerts naming `windowId` (the refresher's), answering every other request 200. */
   const holdFirstPostOf = (windowId: string) => {
     let held = false;

@@ -5,14 +5,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
+import { holdAlertsIn, windowsPosted } from './support/hold-alerts';
 import { HttpReceiver } from './support/http-receiver';
 import { api, connectPublisher, holdPlaced, holdReleased } from './support/notifier-fixtures';
 
-interface GettableAlert {
-  labels: Record<string, string>;
-  endsAt: string;
-  status: { state: string };
-}
 
 const ROUTE_NOWHERE = 'route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n';
 // The window of the witness holds, which only the witness subscription's filter names.
@@ -29,15 +25,8 @@ describe('notifier Alertmanager channel: holds placed before the subscription', 
   let notifier: ReturnType<typeof api>;
   let refresher: HoldAlertRefresher;
 
-  const alertsOf = async (holdId: string): Promise<GettableAlert[]> =>
-    (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`)).json()) as GettableAlert[];
-  /** The posts of the hold's alerts the receiver took, each the alerts' windows. */
-  const postsOf = (holdId: string): string[][] =>
-    receiver.requests
-      .filter((request) => request.path === '/api/v2/alerts')
-      .map((request) => JSON.parse(request.body) as { labels: Record<string, string> }[])
-      .filter((alerts) => alerts.some((alert) => alert.labels.hold === holdId))
-      .map((alerts) => alerts.map((alert) => alert.labels.window).sort());
+  const alertsOf = (holdId: string) => holdAlertsIn(alertmanager.url, holdId);
+  const postsOf = (holdId: string) => windowsPosted(receiver, holdId);
 
   /**
    * Resolves once the notifier has consumed everything published before on the partition of `regions`: a witness hold there,

@@ -6,17 +6,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HoldAlertRefresher } from '../src/channels/alertmanager/hold-alert-refresher';
 import { notifierService } from '../src/app.module';
+import { holdAlertsIn } from './support/hold-alerts';
 import { HttpReceiver } from './support/http-receiver';
 import { api, attemptsSettled, connectPublisher, holdPlaced, holdReleased, NOTIFIER_USER_AGENT } from './support/notifier-fixtures';
-
-interface GettableAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  status: { state: string };
-}
 
 // Alertmanager's web.config keeps a bcrypt hash; this one is of PASSWORD (made once with Python's crypt, METHOD_BLOWFISH).
 const GUARDED = { user: 'holdfast', password: 'holdfast-spec-password', bcryptHash: '$2b$10$4prh/kignlKZZbBuKV5HIOwOukxmbhBty/hQiFiKKS1YrN5xjDhvG' };
@@ -33,8 +25,7 @@ describe('notifier Alertmanager channel, against a real Alertmanager', () => {
   let service: ServiceUnderTest<ReturnType<typeof notifierService.configFromEnvironment>>;
   let publisher: EventPublisher;
 
-  const alertsOf = async (holdId: string, from = alertmanager, headers?: Record<string, string>): Promise<GettableAlert[]> =>
-    (await (await fetch(`${from.url}/api/v2/alerts?filter=${encodeURIComponent(`hold="${holdId}"`)}`, { headers })).json()) as GettableAlert[];
+  const alertsOf = (holdId: string, from = alertmanager, headers?: Record<string, string>) => holdAlertsIn(from.url, holdId, headers);
 
   beforeAll(async () => {
     [alertmanager, guarded, unready] = await Promise.all([startAlertmanager(ROUTE_NOWHERE), startAlertmanager(ROUTE_NOWHERE, GUARDED), HttpReceiver.start()]);
