@@ -26,6 +26,7 @@ import { WindowIdFiltersLowerCase1768800100000 } from './database/migrations/176
 import { RememberDeliveryClaims1768900200000 } from './database/migrations/1768900200000-remember-delivery-claims';
 import { RememberReplicaRuns1769000100000 } from './database/migrations/1769000100000-remember-replica-runs';
 import { RememberHoldsInForce1769100100000 } from './database/migrations/1769100100000-remember-holds-in-force';
+import { RememberPlacementsPostedWithoutDelivery1769200300000 } from './database/migrations/1769200300000-remember-placements-posted-without-delivery';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { DeliveryAttemptEntity } from './deliveries/delivery-attempt.entity';
 import { DeliveryEntity } from './deliveries/delivery.entity';
@@ -43,7 +44,7 @@ export const notifierService = defineService({
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity, HoldPlacementEntity, OpenCircuitEntity],
-  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000, DeliveryFinishedAt1767100000000, RotateWebhookSecrets1767200000000, PruneHoldRecordsAndDeletedSubscriptions1767200100000, KeepEverySecretStillSigning1767300000000, SubscriptionSendingVersion1767400000000, SubscriptionVersion1768100000000, SubscriptionTurnedOffAt1768400000000, RememberOpenCircuits1768500000000, HoldReleasesKeptForHeldWindows1768600000000, HoldReleaseWindows1768800000000, WindowIdFiltersLowerCase1768800100000, RememberDeliveryClaims1768900200000, RememberReplicaRuns1769000100000, RememberHoldsInForce1769100100000],
+  migrations: [CreateDelivery1764000100000, CreateSubscriptionsAndDeliveryAttempts1764000200000, RecordWhyASubscriptionStopped1766200000000, RememberHoldReleases1766300000000, RememberAnnotationStarts1766400000000, RememberAlertsPausedByTheirSubscription1766600000000, HoldReleaseRecordedAt1767000200000, DeliveryFinishedAt1767100000000, RotateWebhookSecrets1767200000000, PruneHoldRecordsAndDeletedSubscriptions1767200100000, KeepEverySecretStillSigning1767300000000, SubscriptionSendingVersion1767400000000, SubscriptionVersion1768100000000, SubscriptionTurnedOffAt1768400000000, RememberOpenCircuits1768500000000, HoldReleasesKeptForHeldWindows1768600000000, HoldReleaseWindows1768800000000, WindowIdFiltersLowerCase1768800100000, RememberDeliveryClaims1768900200000, RememberReplicaRuns1769000100000, RememberHoldsInForce1769100100000, RememberPlacementsPostedWithoutDelivery1769200300000],
   modules: [DeliveriesModule],
   keysConsumerGroup: ConsumerGroups.notifierKeys,
 });

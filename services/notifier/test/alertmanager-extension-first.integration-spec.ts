@@ -159,4 +159,39 @@ describe('notifier Alertmanager channel: the first extension of a hold placed be
     expect(postsOf(hold.data.holdId)).toEqual([hold.data.windowIds, extension.data.windowIds]);
     expect(await keptWindows(hold.data.holdId)).toEqual([...hold.data.windowIds, ...extension.data.windowIds].sort());
   });
+
+  it("posts the placements before the subscription once when a second extension is delivered while the refresher posts a dead first one: the run claims the hold first, and the delivery waits for its post, then posts its own windows", async () => {
+    const hold = await placedBeforeSubscription(['GT']);
+    receiver.reply = () => ({ status: 400, body: 'bad request' });
+    const { id } = await notifier.subscribe({ channel: 'alertmanager', target: receiver.url, filters: { regions: ['GT'] } });
+    const dead = extensionOf(hold);
+    await publisher.publish(dead);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventId: dead.id, status: 'dead' }]));
+    let held = false;
+    receiver.reply = (request) => {
+      if (held || !request.body.includes(dead.data.windowIds[0])) return { status: 200 };
+      held = true;
+      return 'hold';
+    };
+    const run = refresher.refreshDue();
+    await expectEventually(() => expect(receiver.heldCount).toBe(1));
+    const second = extensionOf(hold);
+    await publisher.publish(second);
+    // The delivery waits for the run's claim of the hold (before the claim came first, it posted at once).
+    await expectEventually(async () => {
+      const waiting = (await database.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%hold_alert%'`)) as unknown[];
+      const delivered = await notifier.deliveries(`subscriptionId=${id}&status=delivered`);
+      expect(waiting.length + delivered.length).toBeGreaterThan(0);
+    });
+    receiver.releaseHeld(200);
+    expect(await run).toBe(1);
+    await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}&status=delivered`)).toMatchObject([{ eventId: second.id }]));
+
+    const [refused, posted] = [postsOf(hold.data.holdId).slice(0, 1), postsOf(hold.data.holdId).slice(1)];
+    const first = [...hold.data.windowIds, ...dead.data.windowIds].sort();
+    // The dead delivery's post, refused; then the run's, and the delivery's of its own window alone.
+    expect(refused).toEqual([first]);
+    expect(posted).toEqual([first, second.data.windowIds]);
+    expect(await keptWindows(hold.data.holdId)).toEqual([...hold.data.windowIds, ...dead.data.windowIds, ...second.data.windowIds].sort());
+  });
 });

@@ -130,6 +130,38 @@ describe('notifier Alertmanager channel: holds placed before the subscription', 
     expect(postsOf(whileOff.data.holdId)).toEqual([whileOff.data.windowIds]);
   });
 
+  it("fires, at the next run, the placements of a hold whose alerts it keeps that only its widened filters take, each posted once, two runs at once included", async () => {
+    const [first, added] = [uuidv7(), uuidv7()];
+    // Of Alertmanager's own clock, as above.
+    const from = new Date(Date.now() - 60_000).toISOString();
+    // The same filters to the real Alertmanager, for what fires, and to the receiver, for what is posted.
+    const [watched, counted] = [
+      await notifier.subscribe({ channel: 'alertmanager', target: alertmanager.url, filters: { windowIds: [first] } }),
+      await notifier.subscribe({ channel: 'alertmanager', target: receiver.url, filters: { windowIds: [first] } }),
+    ];
+    const hold = holdPlaced(['GY'], { from, placedAt: from, windowIds: [first] });
+    await publisher.publish(hold);
+    for (const { id } of [watched, counted]) {
+      await expectEventually(async () => expect(await notifier.deliveries(`subscriptionId=${id}`)).toMatchObject([{ eventId: hold.id, status: 'delivered' }]));
+    }
+    // Extended to a window the filters leave out: neither subscription is told of it.
+    const extension = createEvent('hold.placed', { ...hold.data, until: new Date(Date.now() + 3_600_000).toISOString(), extended: true, windowIds: [added] }, { source: 'notifier-spec' });
+    await publisher.publish(extension);
+    await consumedThrough(['GY']);
+
+    for (const { id } of [watched, counted]) {
+      expect((await notifier.call('PATCH', `/v1/subscriptions/${id}`, { filters: { windowIds: [first, added] } })).status).toBe(200);
+    }
+    // Two runs at once (two replicas), then the next.
+    await Promise.all([refresher.refreshDue(), refresher.refreshDue()]);
+    await refresher.refreshDue();
+
+    expect((await alertsOf(hold.data.holdId)).map((alert) => alert.labels.window).sort()).toEqual([first, added].sort());
+    expect(postsOf(hold.data.holdId)).toEqual([[first], [added]]);
+    // The refresher posted the extension: no delivery is recorded for it.
+    expect((await notifier.deliveries(`subscriptionId=${counted.id}`)).map((delivery) => delivery.eventId)).toEqual([hold.id]);
+  });
+
   it('posts at most 500 holds a run to a subscription made while more are in force, the rest at the next run, each once', async () => {
     const holds: HoldfastEvent<'hold.placed'>[] = Array.from({ length: 501 }, () => holdPlaced(['NZ']));
     await publisher.publish(...holds);

@@ -27,7 +27,8 @@ describe('notifier: going back to 2026-12-05 with one command', () => {
     vi.restoreAllMocks();
     expect(exit).not.toHaveBeenCalled();
     const lines = out.trim().split('\n');
-    expect(lines[0]).toBe('[migrate] schema notifier: reverted RememberHoldsInForce1769100100000; the last applied is now RememberReplicaRuns1769000100000');
+    expect(lines[0]).toBe('[migrate] schema notifier: reverted RememberPlacementsPostedWithoutDelivery1769200300000; the last applied is now RememberHoldsInForce1769100100000');
+    expect(lines).toContain('[migrate] schema notifier: reverted RememberHoldsInForce1769100100000; the last applied is now RememberReplicaRuns1769000100000');
     expect(lines).toContain('[migrate] schema notifier: reverted RememberReplicaRuns1769000100000; the last applied is now RememberDeliveryClaims1768900200000');
     expect(lines).toContain('[migrate] schema notifier: reverted RememberDeliveryClaims1768900200000; the last applied is now KeepOutboxTombstones1768900000000');
     expect(lines).toContain('[migrate] schema notifier: reverted WindowIdFiltersLowerCase1768800100000; the last applied is now HoldReleaseWindows1768800000000');

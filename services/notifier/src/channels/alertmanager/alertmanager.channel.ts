@@ -65,20 +65,24 @@ export class AlertmanagerChannel implements Channel {
       const release = await this.dataSource.getRepository(HoldReleaseEntity).findOneBy({ holdId });
       const endsAt = (alert: PostableAlert) => (release ? endedAt(alert, release.releasedAt.toISOString()) : firingUntil(alert, now, this.ttlMs));
       const refreshAt = new Date(now.getTime() + this.ttlMs / 3);
-      const postKept = async (manager: EntityManager, posted: PostableAlert[]) => {
+      const postKept = async (manager: EntityManager, posted: PostableAlert[], postedWithoutDelivery: string[] = []) => {
         const statusCode = await this.post(targetUrl, secret, posted.map((alert) => ({ ...alert, endsAt: endsAt(alert) })));
-        await keepAlerts(manager, { subscriptionId: subscription.id, holdId, alerts: posted, active: !release, refreshAt });
+        await keepAlerts(manager, { subscriptionId: subscription.id, holdId, alerts: posted, active: !release, refreshAt, postedWithoutDelivery });
         return { statusCode };
       };
       // The hold's placements from before the subscription (made, turned on, or its filters widened since), which no delivery
       // posts: the refresher leaves a hold with a placement delivery to that delivery, so the hold's first post carries them.
       // Claimed and posted in one transaction, as the refresher claims a hold never told of: only one of the two posts them,
       // and a refused post leaves no claim behind. Rare (a subscription made during a hold), so a connection is held only then.
-      const untold = this.placementsAlerts(await placementsUntold(this.dataSource.manager, subscription.id, holdId));
+      // A hold it was told of already (its filters widened since) has those placements posted by the refresher, not here.
+      const untold = await placementsUntold(this.dataSource.manager, subscription.id, holdId);
       if (untold.length === 0) return postKept(this.dataSource.manager, alerts);
-      const first = keptBeside(alerts, untold);
+      const first = keptBeside(alerts, this.placementsAlerts(untold));
+      const postedWithoutDelivery = untold.map(({ id }) => id);
       return this.dataSource.transaction(async (transaction) =>
-        postKept(transaction, (await claimHold(transaction, { subscriptionId: subscription.id, holdId, alerts: first, refreshAt })) ? first : alerts),
+        (await claimHold(transaction, { subscriptionId: subscription.id, holdId, alerts: first, refreshAt, postedWithoutDelivery }))
+          ? postKept(transaction, first, postedWithoutDelivery)
+          : postKept(transaction, alerts),
       );
     }
 

@@ -3,18 +3,18 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import type { NotifierSettings } from '../../config/notifier-settings';
-import { DeliveryEntity } from '../../deliveries/delivery.entity';
+import { DeliveryEntity, type DeliveredEvent } from '../../deliveries/delivery.entity';
 import { OutboundError } from '../../outbound/outbound-http.client';
 import { SubscriptionEntity } from '../../subscriptions/subscription.entity';
 import { SubscriptionsService } from '../../subscriptions/subscriptions.service';
 import { AlertmanagerChannel } from './alertmanager.channel';
 import { HoldAlertEntity } from './hold-alert.entity';
 import { HoldReleaseEntity } from './hold-release.entity';
-import { FILTERS_TAKE_PLACEMENT, placementsTaken, placementsUntold } from './holds-in-force';
+import { FILTERS_TAKE_PLACEMENT, placementsUntold } from './holds-in-force';
 import { claimHold, keepAlerts } from './kept-alerts';
-import { endedAt, firingUntil, keptBeside } from './postable-alert';
+import { endedAt, firingUntil, keptBeside, notAmong, type PostableAlert } from './postable-alert';
 
-/** How many holds a run posts of each kind (due, never posted, and held before their subscription): the rest wait for the next run. */
+/** How many holds a run posts of each kind (due, never posted, and with placements never told): the rest wait for the next run. */
 const HOLDS_PER_RUN = 500;
 
 // The holds in force whose placement died (out of attempts, refused, or left unsent) for an Alertmanager subscription on:
@@ -36,17 +36,21 @@ const DEAD_PLACEMENTS = `SELECT id FROM delivery WHERE subscription_id = $1 AND 
 
 const SUPERSEDE = `UPDATE delivery SET status = 'cancelled', finished_at = $2, last_error = $3 WHERE id = ANY($1::uuid[])`;
 
-// The holds in force an Alertmanager subscription on was never told of: subscribed, turned on or its filters widened after
-// they were placed. A hold with a placement delivery recorded for the subscription is that delivery's (a dead one is
-// UNPOSTED_PLACEMENTS'); one whose alerts it keeps (firing, paused or ended) was told. Each subscription's oldest first,
-// taken a hold of each in turn, so an Alertmanager away (tried once a run) takes no more of the run than its share.
+// The holds in force with a placement an Alertmanager subscription on was never told of: subscribed, turned on or its
+// filters widened after it was placed. Such a placement has no delivery for the subscription, and the alert record of its
+// hold does not list it as posted. A hold the subscription keeps no alert record of (firing, paused or ended) and has a
+// placement delivery of is that delivery's, which posts the placements untold with it (a dead one is UNPOSTED_PLACEMENTS');
+// one whose record is ended was released. Each subscription's oldest first, taken a hold of each in turn, so an
+// Alertmanager away (tried once a run) takes no more of the run than its share.
 const UNTOLD_HOLDS = `SELECT "subscriptionId", "holdId" FROM (
     SELECT s.id AS "subscriptionId", p.hold_id AS "holdId", row_number() OVER (PARTITION BY s.id ORDER BY min(p.seq)) AS turn
     FROM subscription s JOIN hold_placement p ON ${FILTERS_TAKE_PLACEMENT}
+      LEFT JOIN hold_alert a ON a.subscription_id = s.id AND a.hold_id = p.hold_id
     WHERE s.channel = 'alertmanager' AND s.enabled AND s.deleted_at IS NULL
-      AND (s.filters->'eventTypes' = '[]'::jsonb OR s.filters->'eventTypes' ? 'hold.placed')
-      AND NOT EXISTS (SELECT 1 FROM hold_alert a WHERE a.subscription_id = s.id AND a.hold_id = p.hold_id)
-      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.ordering_key = 'hold:' || p.hold_id AND d.event_type = 'hold.placed')
+      AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_id = p.event_id AND d.subscription_id = s.id)
+      AND CASE WHEN a.hold_id IS NULL
+        THEN NOT EXISTS (SELECT 1 FROM delivery d WHERE d.subscription_id = s.id AND d.ordering_key = 'hold:' || p.hold_id AND d.event_type = 'hold.placed')
+        ELSE a.active AND p.event_id <> ALL (a.posted_without_delivery) END
     GROUP BY s.id, p.hold_id) AS untold
   ORDER BY turn, "subscriptionId"
   LIMIT ${HOLDS_PER_RUN}`;
@@ -60,8 +64,9 @@ const postedByRefreshReason = (holdId: string, at: Date): string =>
  * never lets one lapse while the hold lasts; a subscription deleted or turned off meanwhile has
  * its alerts let go instead, and a hold released meanwhile has them ended. A hold in force whose
  * placement died for a subscription on (Alertmanager away for all its attempts) is posted too, at
- * the next run Alertmanager takes it, and that placement marked superseded; so is a hold in force
- * that an Alertmanager subscribed, or turned on, after it was placed was never told of (HoldsInForce).
+ * the next run Alertmanager takes it, and that placement marked superseded; so is a placement of a
+ * hold in force that an Alertmanager subscribed, turned on, or its filters widened after it was
+ * placed was never told of (HoldsInForce), beside the alerts of the hold it keeps, if any.
  * `refreshDue()` is the job; a timer runs it, and tests call it after moving the clock.
  */
 @Injectable()
@@ -98,7 +103,7 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
 
   /**
    * Posts every active hold's alerts whose refresh is due, then those of holds in force whose placement died, then those of
-   * holds in force a subscription was never told of; returns how many holds' alerts were posted firing.
+   * the placements of holds in force a subscription was never told of; returns how many holds' alerts were posted firing.
    */
   async refreshDue(): Promise<number> {
     const now = this.clock.now();
@@ -166,42 +171,69 @@ export class HoldAlertRefresher implements OnApplicationBootstrap, BeforeApplica
       if (dead.length === 0) return false;
       const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
       if (!subscription?.enabled || (await transaction.getRepository(HoldReleaseEntity).existsBy({ holdId }))) return false;
-      const kept = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId }, lock: { mode: 'pessimistic_write' } });
+      const keptAlerts = () => transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId }, lock: { mode: 'pessimistic_write' } });
+      let kept = await keptAlerts();
+      // Every placement of the hold recorded for the subscription, oldest first, so an extension's alerts win over those it renews.
+      const placements = await transaction.getRepository(DeliveryEntity).find({ select: { event: true }, where: { subscriptionId, orderingKey, eventType: 'hold.placed' }, order: { seq: 'ASC' } });
+      const beside = (before: PostableAlert[]) => placements.reduce((earlier, { event }) => keptBeside(this.channel.placementAlerts(event), earlier), before);
+      const refreshAt = new Date(now.getTime() + this.ttlMs / 3);
+      let untold: DeliveredEvent[] = [];
+      if (!kept) {
+        // Never posted before: with the placements it has no delivery of (placed before it), which only the hold's first post
+        // carries. Those a delivery's first post would carry too, so the record is claimed before the post, as that delivery
+        // claims it: an extension's delivery meanwhile waits for this post, then finds the hold claimed and posts its own
+        // windows alone. Without them the two posts share no window, and the delivery is not held up.
+        untold = await placementsUntold(transaction, subscriptionId, holdId);
+        const claim = { subscriptionId, holdId, alerts: beside(this.channel.placementsAlerts(untold)), refreshAt, postedWithoutDelivery: untold.map(({ id }) => id) };
+        // Claimed by a delivery since, which posted those: the dead placements are posted beside what it keeps.
+        if (untold.length > 0 && !(await claimHold(transaction, claim))) [kept, untold] = [await keptAlerts(), []];
+      }
       // Ended by a release consumed before releases were remembered: it stays ended.
       if (kept && !kept.active) return false;
-      // Every placement of the hold recorded for the subscription, oldest first, so an extension's alerts win over those it renews;
-      // never posted before, with those placed before the subscription, which only the hold's first post carries.
-      const placements = await transaction.getRepository(DeliveryEntity).find({ select: { event: true }, where: { subscriptionId, orderingKey, eventType: 'hold.placed' }, order: { seq: 'ASC' } });
-      const before = kept?.alerts ?? this.channel.placementsAlerts(await placementsUntold(transaction, subscriptionId, holdId));
-      const alerts = placements.reduce((earlier, { event }) => keptBeside(this.channel.placementAlerts(event), earlier), before);
+      const alerts = beside(kept?.alerts ?? this.channel.placementsAlerts(untold));
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
       await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
-      // Merged with what a placement's delivery kept meanwhile: with no row yet, the lock above held nothing.
-      await keepAlerts(transaction, { subscriptionId, holdId, alerts, active: true, refreshAt: new Date(now.getTime() + this.ttlMs / 3) });
+      // Merged with what a placement's delivery kept meanwhile: with no row yet and none claimed, the lock above held nothing.
+      await keepAlerts(transaction, { subscriptionId, holdId, alerts, active: true, refreshAt, postedWithoutDelivery: untold.map(({ id }) => id) });
       await transaction.query(SUPERSEDE, [dead.map(({ id }) => id), now, postedByRefreshReason(holdId, now)]);
       return true;
     });
   }
 
   /**
-   * Posts the alerts of a hold in force to an Alertmanager subscription never told of it, as the placements its filters let
-   * through would have (an extension's winning over those before), and keeps them to be re-posted. A release consumed
-   * meanwhile ends them at the next run, as for a placement sent while its release was consumed.
+   * Posts the placements of a hold in force that an Alertmanager subscription was never told of, as they would have fired
+   * (an extension's alerts winning over those before), and keeps them to be re-posted. Never told of the hold, its
+   * alerts are claimed first, so a placement delivery or another replica's run posts them once. Told of it (its filters
+   * widened since), the alerts those placements add to the ones it keeps are posted, and re-posted with them at its refresh.
+   * A release consumed meanwhile ends them at the next run, as for a placement sent while its release was consumed.
    */
   private postUntold(subscriptionId: string, holdId: string, now: Date): Promise<boolean> {
     return this.dataSource.transaction(async (transaction) => {
       const subscription = await transaction.getRepository(SubscriptionEntity).findOneBy({ id: subscriptionId, deletedAt: IsNull() });
       if (!subscription?.enabled) return false;
+      // Locked: a delivery or another run writing it meanwhile waits, and the placements untold are read after what it posted.
+      const kept = await transaction.getRepository(HoldAlertEntity).findOne({ where: { subscriptionId, holdId }, lock: { mode: 'pessimistic_write' } });
+      if (kept && !kept.active) return false;
       // Recorded since the run read the holds: that delivery posts the hold.
-      if (await transaction.getRepository(DeliveryEntity).existsBy({ subscriptionId, orderingKey: `hold:${holdId}`, eventType: 'hold.placed' })) return false;
-      const alerts = this.channel.placementsAlerts(await placementsTaken(transaction, subscriptionId, holdId));
-      // Released since the run read the holds (its placements are gone with the release).
-      if (alerts.length === 0) return false;
-      // A placement delivery or another replica's run that claimed it first posts it, and this one posts nothing.
-      if (!(await claimHold(transaction, { subscriptionId, holdId, alerts, refreshAt: new Date(now.getTime() + this.ttlMs / 3) }))) return false;
+      if (!kept && (await transaction.getRepository(DeliveryEntity).existsBy({ subscriptionId, orderingKey: `hold:${holdId}`, eventType: 'hold.placed' }))) return false;
+      const untold = await placementsUntold(transaction, subscriptionId, holdId);
+      // Released since the run read the holds (its placements are gone with the release), or posted by another since.
+      if (untold.length === 0) return false;
+      const postedWithoutDelivery = untold.map(({ id }) => id);
       const { secret, targetUrl } = this.subscriptions.sendingDetails(subscription);
-      await this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
-      return true;
+      const post = (alerts: PostableAlert[]) => this.channel.post(targetUrl, secret, alerts.map((alert) => ({ ...alert, endsAt: firingUntil(alert, now, this.ttlMs) })));
+      if (!kept) {
+        const alerts = this.channel.placementsAlerts(untold);
+        // A placement delivery or another replica's run that claimed it first posts it, and this one posts nothing.
+        if (!(await claimHold(transaction, { subscriptionId, holdId, alerts, refreshAt: new Date(now.getTime() + this.ttlMs / 3), postedWithoutDelivery }))) return false;
+        await post(alerts);
+        return true;
+      }
+      // Only the alerts Alertmanager does not have from those kept; they are re-posted with them at the record's refresh, as due.
+      const added = notAmong(this.channel.placementsAlerts(untold), kept.alerts);
+      if (added.length > 0) await post(added);
+      await keepAlerts(transaction, { subscriptionId, holdId, alerts: added, active: true, refreshAt: kept.refreshAt, postedWithoutDelivery });
+      return added.length > 0;
     });
   }
 }

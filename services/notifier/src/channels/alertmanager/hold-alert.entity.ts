@@ -23,4 +23,12 @@ export class HoldAlertEntity {
 
   @Column({ name: 'refresh_at', type: 'timestamptz' })
   refreshAt!: Date;
+
+  /**
+   * The hold's placements (event ids) posted with these alerts that the subscription has no delivery of: placed before
+   * it was made or turned on, or taken only by filters widened since. One taken and neither delivered nor listed here
+   * was never posted to it, and the refresher posts it (HoldsInForce).
+   */
+  @Column({ name: 'posted_without_delivery', type: 'uuid', array: true, default: () => "'{}'" })
+  postedWithoutDelivery!: string[];
 }

@@ -18,9 +18,12 @@ const alertKey = (alert: PostableAlert): string => JSON.stringify(Object.entries
  * The alerts just posted, and beside them those posted before under other labels: an extension may list other windows
  * (or only some, past the event's list limit), and every alert once posted is refreshed until the release resolves it.
  */
-export const keptBeside = (posted: PostableAlert[], before: PostableAlert[]): PostableAlert[] => {
-  const keys = new Set(posted.map(alertKey));
-  return [...posted, ...before.filter((alert) => !keys.has(alertKey(alert)))];
+export const keptBeside = (posted: PostableAlert[], before: PostableAlert[]): PostableAlert[] => [...posted, ...notAmong(before, posted)];
+
+/** Those of `alerts` whose label set none of `others` has: alerts Alertmanager does not have from them. */
+export const notAmong = (alerts: PostableAlert[], others: PostableAlert[]): PostableAlert[] => {
+  const keys = new Set(others.map(alertKey));
+  return alerts.filter((alert) => !keys.has(alertKey(alert)));
 };
 
 /**
