@@ -11,6 +11,7 @@ import { AlertFiringLookup1764000500000 } from './database/migrations/1764000500
 import { DeclarationVersion1768200000000 } from './database/migrations/1768200000000-declaration-version';
 import { SurgeClearedReason1768700000000 } from './database/migrations/1768700000000-surge-cleared-reason';
 import { AlertNotificationEndsAt1768800000000 } from './database/migrations/1768800000000-alert-notification-ends-at';
+import { SurgeCorrelation1769200100000 } from './database/migrations/1769200100000-surge-correlation';
 import { DeclarationEntity } from './declarations/declaration.entity';
 import { DeclarationsModule } from './declarations/declarations.module';
 import { JobsModule } from './jobs/jobs.module';
@@ -33,7 +34,7 @@ export const analyzerService = defineService({
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],
-  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000, DeclarationVersion1768200000000, SurgeClearedReason1768700000000, AlertNotificationEndsAt1768800000000],
+  migrations: [CreateSurge1764000100000, DetectorStateAlertsDeclarations1764000200000, SeriesBaselineBuckets1764000300000, AlertResolvedLookup1764000400000, AlertFiringLookup1764000500000, DeclarationVersion1768200000000, SurgeClearedReason1768700000000, AlertNotificationEndsAt1768800000000, SurgeCorrelation1769200100000],
   modules: [RegionsModule, SurgesModule, BaselinesModule, SamplesModule, SeriesModule, AlertsModule, DeclarationsModule, JobsModule, PrometheusModule],
   keysConsumerGroup: ConsumerGroups.analyzerKeys,
 });

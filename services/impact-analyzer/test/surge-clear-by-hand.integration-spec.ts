@@ -1,7 +1,7 @@
 import { expectEventually, ManualClock, startServiceUnderTest, type ServiceUnderTest } from '@holdfast/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzerService } from '../src/app.module';
-import { recordEvents } from './support/analyzer-harness';
+import { postSamples, recordEvents } from './support/analyzer-harness';
 
 const AM_TOKEN = 'am-clear-by-hand-token-0123456789';
 
@@ -52,7 +52,15 @@ describe('impact-analyzer: a surge cleared by hand (POST /v1/surges/{id}/clear),
   const surgesIn = async (region: string) => ((await (await service.fetch(`/v1/surges?region=${region}`)).json()) as { items: SurgeView[] }).items;
 
   beforeAll(async () => {
-    service = await startServiceUnderTest(analyzerService, { clock, environment: { ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN } }), ANALYZER_JOB_INTERVAL_MS: '600000' } });
+    service = await startServiceUnderTest(analyzerService, {
+      clock,
+      environment: {
+        ALERT_SENDERS: JSON.stringify({ alertmanager: { bearer: AM_TOKEN } }),
+        ANALYZER_JOB_INTERVAL_MS: '600000',
+        // JP surges on an absolute ceiling while it warms up: a detector surge from the first samples.
+        ANALYZER_DETECTION: JSON.stringify({ regions: { JP: { warmupCeiling: 1_000 } } }),
+      },
+    });
     surges = await recordEvents(service);
   });
 
@@ -103,6 +111,25 @@ describe('impact-analyzer: a surge cleared by hand (POST /v1/surges/{id}/clear),
       [again.surgeId, 'active'],
       [started.surgeId, 'cleared'],
     ]);
+  });
+
+  it("continues the surge's correlation chain on its surge.cleared, an alert's or the detector's, whose samples each start their own", async () => {
+    clock.set('2026-06-15T03:00:00Z');
+    const fired = await alert('firing', 'TZ', '2026-06-15T02:30:00Z');
+    const intake = await postSamples(service, [
+      { region: 'JP', value: 400, at: '2026-06-15T02:50:00Z' },
+      { region: 'JP', value: 1_500, at: '2026-06-15T02:55:00Z' },
+    ]);
+    expect(intake.status).toBe(202);
+    const { eventIds } = (await intake.json()) as { eventIds: string[] };
+    await expectEventually(async () => expect(await surgesIn('JP')).toEqual([expect.objectContaining({ source: 'detector', status: 'active' })]));
+    const [detected] = await surgesIn('JP');
+
+    for (const surgeId of [fired.surgeId!, detected.id]) expect((await clear(surgeId, { reason: 'stale after the incident review (INC-4712)' })).status).toBe(200);
+    await expectEventually(() => expect([...eventsIn('TZ'), ...eventsIn('JP')].map((event) => `${event.type} ${event.data.region}`)).toEqual(['surge.started TZ', 'surge.cleared TZ', 'surge.started JP', 'surge.cleared JP']));
+    const chains = [...eventsIn('TZ'), ...eventsIn('JP')].map((event) => event.headers.ce_correlationid);
+    // The alert's chain is its fingerprint's; the detector's, the sample that started it (sent with no chain, it began its own).
+    expect(chains).toEqual(['alertmanager:fp-TZ', 'alertmanager:fp-TZ', eventIds[1], eventIds[1]]);
   });
 
   it('answers 404 naming an unknown id, and 409 naming when for a surge already cleared, changing nothing', async () => {

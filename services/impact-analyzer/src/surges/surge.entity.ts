@@ -73,4 +73,11 @@ export class SurgeEntity {
    */
   @Column({ name: 'cause_event_id', type: 'text', nullable: true })
   causeEventId!: string | null;
+
+  /**
+   * The correlation chain of its events, its surge.started's, so one cleared by hand continues it. Null for a detector
+   * surge started before it was kept whose surge.started had left the outbox (migration 1769200100000).
+   */
+  @Column({ name: 'correlation_id', type: 'text', nullable: true })
+  correlationId!: string | null;
 }

@@ -104,13 +104,17 @@ export class SurgesService {
       signalLoss: opening.signalLoss ?? null,
       calmSamples: 0,
       causeEventId: opening.causeEventId ?? null,
+      correlationId: null,
     };
+    const started = createEvent('surge.started', stateOf(surge), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, now) });
+    // The trace's chain, or the one the event starts: kept, so a clear by hand continues it.
+    surge.correlationId = started.correlationid;
     // The row and its event travel with the COMMIT (nothing reads their answers): should the insert
     // fail, PostgreSQL refuses what follows in the transaction and the COMMIT fails with its error.
     await Promise.all([
       transaction.query(
-        answeredAtCommit(`INSERT INTO surge (id, region, metric, source, origin, status, severity, reason, started_at, detected_at, updated_at, expected_end_at, cleared_at, peak_value, evidence, signal_loss, calm_samples, cause_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`),
+        answeredAtCommit(`INSERT INTO surge (id, region, metric, source, origin, status, severity, reason, started_at, detected_at, updated_at, expected_end_at, cleared_at, peak_value, evidence, signal_loss, calm_samples, cause_event_id, correlation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`),
         [
           surge.id,
           surge.region,
@@ -130,9 +134,10 @@ export class SurgesService {
           jsonOrNull(surge.signalLoss),
           surge.calmSamples,
           surge.causeEventId,
+          surge.correlationId,
         ],
       ),
-      this.messaging.outbox.add(transaction, createEvent('surge.started', stateOf(surge), { source: SERVICE_NAME, subject: surge.region, ...traceOptions(trace, now) })),
+      this.messaging.outbox.add(transaction, started),
     ]);
     return surge;
   }
@@ -214,7 +219,8 @@ export class SurgesService {
       }
       const now = this.clock.now();
       if (surge.source === 'alert') await endFiringByHand(transaction, surge, now);
-      return this.clear(transaction, surge, now, `Cleared by hand by ${actor}: ${reason}`);
+      // In the surge's own chain, as its other clears are: the planner's audit and explain follow it from the hold to this clear.
+      return this.clear(transaction, surge, now, `Cleared by hand by ${actor}: ${reason}`, surge.correlationId === null ? undefined : { correlationId: surge.correlationId });
     });
     this.logger.log({ surgeId: id, region: cleared.region, source: cleared.source, actor, clearedReason: reason }, `surge ${id} of ${cleared.region} cleared by hand by ${actor}: ${reason}`);
     return cleared;
@@ -249,7 +255,7 @@ export class SurgesService {
 /** A SurgeEntity's columns under its property names, as TypeORM would read them. */
 const SURGE_COLUMNS = `id, region, metric, source, origin, status, severity, reason, started_at AS "startedAt", detected_at AS "detectedAt", updated_at AS "updatedAt",
   expected_end_at AS "expectedEndAt", cleared_at AS "clearedAt", cleared_reason AS "clearedReason", peak_value AS "peakValue", evidence, signal_loss AS "signalLoss", calm_samples AS "calmSamples",
-  cause_event_id AS "causeEventId"`;
+  cause_event_id AS "causeEventId", correlation_id AS "correlationId"`;
 
 // In id order, as every transaction that locks several surges takes them.
 const ACTIVE_IN_REGIONS = prepared(`SELECT ${SURGE_COLUMNS} FROM surge WHERE region = ANY($1::text[]) AND source = $2 AND status = 'active' ORDER BY id FOR UPDATE`);
