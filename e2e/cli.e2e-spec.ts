@@ -133,7 +133,10 @@ describe('holdfast (the CLI) against the three running services', () => {
     await expectEventually(async () => expect((await holdfast(['holds', 'list', '--active'])).stdout).toContain('election count'));
     const holds = await holdfast(['holds', 'list', '--active']);
     expect(holds.stdout).toMatch(
-      new RegExp(`NP +declaration +Surge in NP: election count +active +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC +(?:\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC|until released) +NP ${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\) - ${untilLocalDay} 00:00`),
+      // Until the end the gate holds it to: the declared 18:15 and the planner's 30-minute cool-down after it.
+      new RegExp(
+        `NP +declaration +Surge in NP: election count +active +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC +${untilDay} 18:45 UTC \\(its until, ${untilDay} 18:15 UTC, and the cool-down after it\\) +NP ${fromLocalDay} 00:00 Asia/Kathmandu \\(\\+05:45\\) - ${untilLocalDay} 00:30`,
+      ),
     );
   });
 

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { CliError } from '../cli-io';
 import type { components } from '../client/generated/planner';
 import { expectOk, isProblem, reach } from '../client/holdfast-api';
+import { formatDuration } from '../duration';
 import type { ApiAnswer } from '../client/typed-client';
 import { flagOneOf, idArgument, printJson, regionCodes, requiredFlags, requiredText, text, utcInstant, wholeNumber, type Command, type CommandContext } from '../command';
 import { localRangePerRegion, localTime, offsetNote, utcTime, type ZoneOf } from '../output/local-times';
@@ -26,6 +27,8 @@ export interface HoldView {
   releaseReason?: string | null;
   /** A cleared surge's hold: it holds until then (its cool-down), whatever its until estimated. */
   releaseDueAt?: string | null;
+  /** The end it holds runs to, as the gate's 423 names it (a declaration's until and the cool-down after it); absent from a planner older than it. */
+  holdsUntil?: string | null;
   windowIds?: string[];
 }
 
@@ -57,11 +60,19 @@ interface ExplanationView {
       evidence?: SurgeEvidence | null;
       /** The sample that started the surge while the evidence, its latest, carries it; absent from a planner older than it. */
       startSample?: EvidenceSample | null;
+      /** A lost signal's hold: the metric gone silent, its last sample and the silence when the surge started; absent from a planner older than it. */
+      signalLoss?: { metric: string; lastSampleAt: string; silentSeconds: number } | null;
     };
   }[];
 }
 
 const planner = 'maintenance-planner';
+
+/**
+ * Where a hold ends, as the gate's 423 ends it: the end it holds runs to (holdsUntil), which for a declaration's is its until and the
+ * cool-down after it; from a planner older than holdsUntil, its release due or its until.
+ */
+const endOf = (hold: HoldView): string | null => (hold.holdsUntil === undefined ? (hold.releaseDueAt ?? hold.until) : hold.holdsUntil);
 
 /** A hold released before its from: it never held anything, and a period from its start "to" an earlier release reads backwards. */
 const releasedBeforeItBegan = (hold: HoldView): boolean => hold.releasedAt !== null && Date.parse(hold.releasedAt) < Date.parse(hold.from);
@@ -78,15 +89,17 @@ function holdSpan(hold: HoldView, zoneOf: ZoneOf): string[] {
       return `${region} planned from ${localTime(hold.from, zone)}, released ${releasedAt.toFormat('yyyy-MM-dd HH:mm')}${offsetNote(zone, releasedAt.toFormat('ZZ'))}, before it began`;
     });
   }
-  const end = hold.releaseDueAt ?? hold.until;
+  const end = endOf(hold);
   const releasedEarly = hold.releasedAt !== null && (end === null || Date.parse(hold.releasedAt) < Date.parse(end));
   return releasedEarly ? localRangePerRegion(hold.regions, hold.from, hold.releasedAt, zoneOf, 'released') : localRangePerRegion(hold.regions, hold.from, end, zoneOf);
 }
 
-/** Where a hold ends in UTC, as its local times end: a cleared surge's at its release due. */
+/** Where a hold ends in UTC, as its local times and the gate end it; past its until (a declaration's cool-down), saying so. */
 const untilOf = (hold: HoldView): string => {
-  const end = hold.releaseDueAt ?? hold.until;
-  return end ? utcTime(end) : 'until released';
+  const end = endOf(hold);
+  if (!end) return 'until released';
+  const coolingPastUntil = !hold.releaseDueAt && hold.until !== null && Date.parse(end) !== Date.parse(hold.until);
+  return coolingPastUntil ? `${utcTime(end)} (its until, ${utcTime(hold.until)}, and the cool-down after it)` : utcTime(end);
 };
 
 /** What a hold is and when, each line as `fields` takes it; `until` and `released` as the caller words them. */
@@ -110,7 +123,7 @@ function releasedLine(hold: HoldView): string {
 /** A hold as declaring or releasing it answers it. */
 async function showHold(context: CommandContext, hold: HoldView): Promise<void> {
   if (context.json) return printJson(context.io, hold);
-  context.io.out(fields([...holdFields(hold, hold.until ? utcTime(hold.until) : 'until released', releasedLine(hold)), ['local times', holdSpan(hold, await regionZones(context.api))]]));
+  context.io.out(fields([...holdFields(hold, untilOf(hold), releasedLine(hold)), ['local times', holdSpan(hold, await regionZones(context.api))]]));
 }
 
 /** "2 runs", "1 run". */
@@ -292,7 +305,7 @@ export const holdCommands: Command[] = [
         context.io.out(`hold ${hold.id} on ${hold.regions.join(', ')} (${standing.said}), occurrence(s) ${occurrences.join(', ')}${letThrough}: ${hold.reason}\n`);
         context.io.out(`  cause: ${causeOf(cause)} (${cause.source}${cause.severity ? `, ${cause.severity}` : ''}): ${cause.reason}\n`);
         if (cause.requestedBy) context.io.out(`  requested by: ${cause.requestedBy}\n`);
-        const origin = cause.correlationId ? startedBy(cause.kind, cause.correlationId) : undefined;
+        const origin = startedBy(hold, cause, zoneOf);
         if (origin) context.io.out(`  started by: ${origin}\n`);
         if (cause.evidence) for (const line of decidingSample(hold, cause.evidence, cause.startSample)) context.io.out(`  ${line}\n`);
         for (const line of holdSpan(hold, zoneOf)) context.io.out(`  ${line}\n`);
@@ -373,11 +386,27 @@ function decidingSample(hold: HoldView, evidence: SurgeEvidence, startSample: Ev
   return [`deciding sample: ${regions} at ${startSaid}`, `latest sample: ${latestSaid}`];
 }
 
-/** What started a hold's surge, from the surge's correlation id: a declaration's id, an alert's sender and fingerprint, a sample's event id. */
-function startedBy(kind: string, correlationId: string): string | undefined {
+type HoldCause = ExplanationView['holds'][number]['cause'];
+
+/**
+ * What started a hold's surge: from the surge's correlation id, a declaration's id, an alert's sender and fingerprint, a sample's
+ * event id; for a lost signal's, which no sample started (its correlation id is the analyzer's own), the series gone silent and since when.
+ */
+function startedBy(hold: HoldView, cause: HoldCause, zoneOf: ZoneOf): string | undefined {
+  if (cause.signalLoss) return signalLost(hold, cause.signalLoss, zoneOf);
+  // A detector's surge carries evidence unless it stands for a lost signal: with neither, there is no sample to name.
+  if (cause.kind === 'surge' && !cause.evidence) return `no sample: its surge carries no evidence, as a lost signal's does (holdfast surges show ${cause.causeId} names the series and its last sample)`;
+  const { kind, correlationId } = cause;
+  if (!correlationId) return undefined;
   if (kind === 'declaration') return `declaration ${correlationId} (holdfast declarations show ${correlationId})`;
   if (kind === 'alert') return `alert ${correlationId} (sender:fingerprint)`;
   // Which ids a producer knows cannot be told from the id: a bare JSON sample's is one the analyzer derived, so the deciding sample names it too.
   if (kind === 'surge') return `sample event ${correlationId} (its producer's log names it; a bare JSON sample's id is one the analyzer derived, known to its producer by the deciding sample below)`;
   return undefined;
+}
+
+/** "the requests signal from UY lost: no sample since 2026-12-06 21:29 UTC (UY 2026-12-06 18:29 America/Montevideo (-03:00)), silent 16m when its surge started". */
+function signalLost(hold: HoldView, { metric, lastSampleAt, silentSeconds }: NonNullable<HoldCause['signalLoss']>, zoneOf: ZoneOf): string {
+  const local = hold.regions.map((region) => `${region} ${localTime(lastSampleAt, zoneOf(region))}`).join('; ');
+  return `the ${metric} signal from ${hold.regions.join(', ')} lost: no sample since ${utcTime(lastSampleAt)} (${local}), silent ${formatDuration(silentSeconds * 1000)} when its surge started`;
 }

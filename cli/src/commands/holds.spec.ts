@@ -68,6 +68,28 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(rows.join('\n')).toMatch(/ active +2026-06-14 18:00 UTC +until released +IR 2026-06-14 21:30 Asia\/Tehran/);
   });
 
+  it("list and show: end a declaration's hold where the gate's 423 does, its until and the cool-down, saying so", async () => {
+    const declaration = { ...hold, regions: ['PE'], source: 'declaration', from: '2026-12-11T06:00:00.000Z', until: '2026-12-11T08:00:00.000Z', releaseDueAt: null, holdsUntil: '2026-12-11T08:30:00.000Z' };
+    const gated = { status: 423, title: 'Locked', code: 'held', detail: 'Regions PE are held.', holds: [{ ...declaration, until: declaration.holdsUntil }], holdCount: 1, at: '2026-12-11T07:00:00.000Z' };
+    const service = await standInService((asked) => {
+      if (asked.url === '/v1/regions') return { status: 404, body: { status: 404, title: 'Not Found' } };
+      if (asked.url.startsWith('/v1/gate')) return { status: 423, headers: { 'retry-after': '5400' }, body: gated };
+      if (asked.url.startsWith('/v1/occurrences')) return { body: { items: [], nextCursor: null } };
+      if (asked.url === `/v1/holds/${HOLD}`) return { body: { ...declaration, version: 1, heldOccurrences: 0, notifyOnlyOccurrences: 0, overrides: [], overrideCount: 0 } };
+      return { body: { items: [declaration], nextCursor: null } };
+    });
+    const said = async (args: string[]) => {
+      const { io, said: output } = specIo();
+      await run([...args, '--planner-url', service.url], io);
+      return output.out;
+    };
+    const until = '2026-12-11 08:30 UTC (its until, 2026-12-11 08:00 UTC, and the cool-down after it)';
+    expect(await said(['gate', '--regions', 'PE'])).toMatch(/ declaration +election night +2026-12-11 08:30 UTC +PE 2026-12-11 01:00 America\/Lima \(-05:00\) - 2026-12-11 03:30 \(-05:00\)$/m);
+    expect(await said(['holds', 'list'])).toContain(` ${until} `);
+    expect(await said(['holds', 'list'])).toContain('PE 2026-12-11 01:00 America/Lima (-05:00) - 2026-12-11 03:30 (-05:00)\n');
+    expect(await said(['holds', 'show', HOLD])).toMatch(new RegExp(`^until: +${until.replace(/[()]/g, '\\$&')}$`, 'm'));
+  });
+
   it('surges show: gives why a cleared surge surged and, with its clearing, why it ended', async () => {
     const SURGE = '0190e0c8-0000-7000-8000-0000000000c2';
     const surge = {
@@ -112,6 +134,29 @@ describe('holdfast holds and regions named on the command line', () => {
     expect(said.out).toContain(`  started by: sample event ${SAMPLE} (its producer's log names it; a bare JSON sample's id is one the analyzer derived, known to its producer by the deciding sample below)\n`);
     expect(said.out).toContain('  deciding sample: IR at 2026-12-06T23:45:00.000Z, 8000 against a baseline of 161.8\n');
     expect(said.out).not.toContain('latest sample');
+  });
+
+  it("explain: says a lost signal's hold was started by the signal lost, its series and since when, never naming its chain's id as a sample event", async () => {
+    const WINDOW = '0190e0c8-0000-7000-8000-0000000000f1';
+    const SURGE = '0190e0c8-0000-7000-8000-0000000000c1';
+    const lostHold = { ...hold, regions: ['UY'], source: 'detector', from: '2026-12-06T21:45:00.000Z' };
+    const explained = async (signalLoss?: object | null) => {
+      const cause = {
+        kind: 'surge', source: 'detector', causeId: SURGE, reason: 'No requests sample from UY for 16 minutes: held until the signal is back (onSignalLoss: hold)', severity: 'major',
+        evidence: null, startSample: null, requestedBy: null, causeEventId: null, correlationId: 'signal-loss:UY/requests', ...(signalLoss === undefined ? {} : { signalLoss }),
+      };
+      const { said } = await holdfast(['explain', WINDOW], () => ({ windowId: WINDOW, status: 'held', holds: [{ hold: lostHold, occurrences: [1], overridden: false, inProgressWhenHeld: false, cause, audit: [] }], audit: [] }));
+      expect(said.out).not.toContain('signal-loss:UY/requests');
+      expect(said.out).not.toContain('sample event');
+      return said.out.split('\n').filter((line) => line.startsWith('  started by: ') || line.startsWith('  deciding sample: '));
+    };
+    expect(await explained({ metric: 'requests', lastSampleAt: '2026-12-06T21:29:00.000Z', silentSeconds: 960 })).toEqual([
+      '  started by: the requests signal from UY lost: no sample since 2026-12-06 21:29 UTC (UY 2026-12-06 18:29 America/Montevideo (-03:00)), silent 16m when its surge started',
+    ]);
+    // A hold placed before the planner kept the signal lost, or a planner older than signalLoss: its surge names the series.
+    const unkept = [`  started by: no sample: its surge carries no evidence, as a lost signal's does (holdfast surges show ${SURGE} names the series and its last sample)`];
+    expect(await explained(null)).toEqual(unkept);
+    expect(await explained()).toEqual(unkept);
   });
 
   it("explain: pairs the sample event that started the surge with that surge's starting sample, and labels the latest update's sample as the latest", async () => {

@@ -34,6 +34,8 @@ export interface WindowView {
   exdates?: string[];
   /** GET /v1/windows/{id} only: the first run not over, where the window's own times are its first run's as planned. */
   nextOccurrence?: OccurrenceView | null;
+  /** A window planned: the holds its override let it through; absent from a planner older than it. */
+  overridden?: string[];
 }
 
 interface OccurrenceView {
@@ -330,8 +332,19 @@ function showRun(context: CommandContext, id: string, run: OccurrenceView): void
   );
 }
 
-/** `heldBy`: the holds holding a held window (its held runs' heldBy), named beside its status with where to read why. */
-function showWindow(context: CommandContext, window: WindowView, heldBy: readonly string[] = []): void {
+/** The holds a window planned with an override went through, the reason given, and where to read the runs each lets through. */
+function letThroughLine(holdIds: readonly string[], reason: string | undefined): [string, string][] {
+  if (holdIds.length === 0) return [];
+  const why = reason ? ` (${reason})` : '';
+  const where = holdIds.length === 1 ? `holdfast holds show ${holdIds[0]} lists the runs it lets through` : 'holdfast holds show ID lists the runs each lets through';
+  return [['let through', `${holdIds.length === 1 ? 'hold' : 'holds'} ${holdIds.join(', ')} by its override${why}; ${where}`]];
+}
+
+/**
+ * `heldBy`: the holds holding a held window (its held runs' heldBy), named beside its status with where to read why;
+ * `override`: the reason a window was planned with, beside the holds it let the window through (its answer's overridden).
+ */
+function showWindow(context: CommandContext, window: WindowView, heldBy: readonly string[] = [], override?: string): void {
   if (context.json) return printJson(context.io, window);
   context.io.out(
     fields([
@@ -340,6 +353,7 @@ function showWindow(context: CommandContext, window: WindowView, heldBy: readonl
       ['team', window.ownerTeam],
       ['status', window.status],
       ...(heldBy.length ? ([['held by', `${heldBy.join(', ')} (holdfast explain ${window.windowId} says why)`]] as [string, string][]) : []),
+      ...letThroughLine(window.overridden ?? [], override),
       ['version', String(window.version)],
       ['priority', window.priority],
       ['surge policy', window.surgePolicy],
@@ -391,7 +405,8 @@ export const windowCommands: Command[] = [
       if (text(context.values, 'version') !== undefined) throw new UsageError('--version is for holdfast windows update: a window being planned has no version yet');
       const body = windowBody<CreateWindowBody>(context.values, context.io.readFile);
       assertPlannable(body, text(context.values, 'file'));
-      showWindow(context, expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner), WINDOW_FIELD_FLAGS));
+      const planned = expectOk<WindowView>(await reach(() => context.api.planner.POST('/v1/windows', { body }), planner), WINDOW_FIELD_FLAGS);
+      showWindow(context, planned, [], body.override?.reason);
     },
   },
   {

@@ -32,6 +32,7 @@ import { HoldClearedReason1768600000000 } from './database/migrations/1768600000
 import { OccurrenceHoldableByTime1768700000000 } from './database/migrations/1768700000000-occurrence-holdable-by-time';
 import { HoldLinksInRunOrder1769100200000 } from './database/migrations/1769100200000-hold-links-in-run-order';
 import { HoldStartEvidence1769100300000 } from './database/migrations/1769100300000-hold-start-evidence';
+import { HoldSignalLoss1769200200000 } from './database/migrations/1769200200000-hold-signal-loss';
 import { GateHealthCheck } from './gate/gate-health.check';
 import { SurgeLogWatchModule } from './gate/surge-log-watch.module';
 import { HoldsModule } from './holds/holds.module';
@@ -51,7 +52,7 @@ export const plannerService = defineService({
   settings: plannerSettings,
   topics: [Topics.regionSurges, Topics.regionBaselines, Topics.maintenanceWindows, Topics.maintenanceHolds],
   entities: [HoldEntity, AuditEntryEntity, ApiKeyEntity],
-  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000, HoldLinksByHoldInForce1764900000000, OccurrenceScheduledByEnd1765000000000, HoldSetVersion1765100000000, HoldAnnouncement1765900000000, ListPagesInKeyOrder1766300000000, WindowTimesToTheMillisecond1766400000000, RunTurnsDated1766700000000, SurgeClearanceRecordedAt1766800000000, HoldSetVersionOnReleaseDue1766900000000, HoldClearanceRecorded1767100000000, HoldChain1767600000000, KeyCopyFromIssuedKeys1767700000000, PlannedZonesCanonical1767800000000, HoldAnnouncementOneShape1767950000000, AuditBySubject1768000000000, HoldVersion1768200000000, HoldLinksInWindowOrder1768300000000, ZoneRulesRelease1768400000000, PlannedLocalStart1768500000000, HoldClearedReason1768600000000, OccurrenceHoldableByTime1768700000000, HoldLinksInRunOrder1769100200000, HoldStartEvidence1769100300000],
+  migrations: [CreateHoldAndAudit1764000100000, CreateWindowsOccurrences1764000200000, CreateApiKey1764000300000, HoldMembershipKeys1764710000000, OccurrenceHeldFromLinks1764800000000, HoldLinksByHoldInForce1764900000000, OccurrenceScheduledByEnd1765000000000, HoldSetVersion1765100000000, HoldAnnouncement1765900000000, ListPagesInKeyOrder1766300000000, WindowTimesToTheMillisecond1766400000000, RunTurnsDated1766700000000, SurgeClearanceRecordedAt1766800000000, HoldSetVersionOnReleaseDue1766900000000, HoldClearanceRecorded1767100000000, HoldChain1767600000000, KeyCopyFromIssuedKeys1767700000000, PlannedZonesCanonical1767800000000, HoldAnnouncementOneShape1767950000000, AuditBySubject1768000000000, HoldVersion1768200000000, HoldLinksInWindowOrder1768300000000, ZoneRulesRelease1768400000000, PlannedLocalStart1768500000000, HoldClearedReason1768600000000, OccurrenceHoldableByTime1768700000000, HoldLinksInRunOrder1769100200000, HoldStartEvidence1769100300000, HoldSignalLoss1769200200000],
   modules: [RegionsModule, SurgeLogWatchModule, HoldsModule, KeysModule, CalendarsModule, OccurrencesModule],
   healthChecks: [GateHealthCheck],
   // The planner issues the keys: it writes its own copy as it does, and trusts no key state from Kafka.

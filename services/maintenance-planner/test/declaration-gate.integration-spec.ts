@@ -2,7 +2,7 @@
 import { expectEventually, ManualClock } from '@holdfast/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declared, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders, windowPlan } from './support/planner-with-readers';
+import { cleared, declared, placeHold, plannerApi, planWindow, type PlannerWithReaders, startPlannerWithReaders, windowPlan } from './support/planner-with-readers';
 
 const clock = new ManualClock('2026-12-09T06:00:00Z');
 
@@ -47,6 +47,32 @@ describe("maintenance-planner: the gate ends a declaration's hold at its until a
     const override = await api('POST', `/v1/windows/${after}/override`, { reason: 'the fix must ship today' });
     expect(override.status, JSON.stringify(override.body)).toBe(409);
     expect(override.body.code).toBe('not-held');
+  });
+
+  it("lists a declaration's hold as holding to the end the gate's 423 names, its until and the cool-down, and once cleared to its release due", async () => {
+    clock.set('2026-12-11T06:00:00Z');
+    const surgeId = uuidv7();
+    await planner.publisher.publish(declared(surgeId, 'EC', '2026-12-11T06:00:00Z', '2026-12-11T08:00:00Z'));
+    await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ active: true }));
+    const gated = (await api('GET', '/v1/gate?regions=EC')).body.holds as Record<string, any>[];
+    expect(gated).toEqual([expect.objectContaining({ source: 'declaration', until: '2026-12-11T08:30:00.000Z' })]);
+    const listed = await holdOf(surgeId);
+    // The hold's own until stays the period declared; holdsUntil is the end the gate holds runs to.
+    expect(listed).toMatchObject({ until: '2026-12-11T08:00:00.000Z', releaseDueAt: null, holdsUntil: gated[0].until });
+    expect((await api('GET', `/v1/holds/${listed!.id}`)).body).toMatchObject({ until: '2026-12-11T08:00:00.000Z', holdsUntil: gated[0].until });
+
+    // Cancelled early: the release falls due a cool-down after the clearance, as the gate lists it.
+    clock.set('2026-12-11T07:00:00Z');
+    await planner.publisher.publish(cleared(surgeId, 'EC', '2026-12-11T06:00:00Z', '2026-12-11T07:00:00Z'));
+    await expectEventually(async () => expect(await holdOf(surgeId)).toMatchObject({ releaseDueAt: '2026-12-11T07:30:00.000Z' }));
+    const due = (await api('GET', '/v1/gate?regions=EC')).body.holds as Record<string, any>[];
+    expect(due).toEqual([expect.objectContaining({ releaseDueAt: '2026-12-11T07:30:00.000Z' })]);
+    expect(await holdOf(surgeId)).toMatchObject({ holdsUntil: '2026-12-11T07:30:00.000Z' });
+
+    // A manual hold holds to its until, no cool-down after it, as the gate lists it.
+    const manual = await placeHold(api, 'CO', '2026-12-11T07:00:00Z', '2026-12-11T09:00:00Z');
+    expect((await api('GET', '/v1/gate?regions=CO')).body.holds).toEqual([expect.objectContaining({ id: manual, until: '2026-12-11T09:00:00.000Z' })]);
+    expect((await api('GET', `/v1/holds/${manual}`)).body).toMatchObject({ until: '2026-12-11T09:00:00.000Z', holdsUntil: '2026-12-11T09:00:00.000Z' });
   });
 
   it('refuses a run held in the cool-down once that end passed, its clearance still on its way, at the gate and at its start alike: it waits for a new slot', async () => {

@@ -67,7 +67,7 @@ describe("maintenance-planner: a surge's hold explained gives the sample that st
     const surgeId = uuidv7();
 
     await planner.publisher.publish(surge('surge.started', surgeId, samplesUpTo('2026-12-06T21:25:00Z', [[5_900, 5_780], [9_000, 5_783]])));
-    await expectEventually(async () => expect(await explained()).toMatchObject({ kind: 'surge', startSample: start, evidence: { observed: 9_000 } }));
+    await expectEventually(async () => expect(await explained()).toMatchObject({ kind: 'surge', startSample: start, evidence: { observed: 9_000 }, signalLoss: null }));
 
     // Updated three samples on: the evidence is the update's, its samples still reach back to the start.
     clock.set('2026-12-06T21:40:00Z');
@@ -85,6 +85,38 @@ describe("maintenance-planner: a surge's hold explained gives the sample that st
     clock.set('2026-12-07T16:30:00Z');
     await planner.publisher.publish(surge('surge.updated', surgeId, samplesUpTo('2026-12-07T16:30:00Z', [[20_000, 10_300], [21_408, 10_409]])));
     await expectEventually(async () => expect(await explained()).toMatchObject({ startSample: start, evidence: { observed: 21_408 } }));
+  });
+
+  it("a lost signal's hold has no sample: its cause says which series went silent and since when, from its surge's signalLoss", async () => {
+    clock.set('2026-12-06T21:45:00Z');
+    const explained = await windowExplained('UY');
+    const lost = createEvent(
+      'surge.started',
+      {
+        surgeId: uuidv7(),
+        region: 'UY',
+        metric: 'requests',
+        source: 'detector',
+        severity: 'major',
+        startedAt: '2026-12-06T21:45:00Z',
+        detectedAt: '2026-12-06T21:45:00Z',
+        signalLoss: { lastSampleAt: '2026-12-06T21:29:00.000Z', silentSeconds: 960 },
+        reason: 'No requests sample from UY for 16 minutes: held until the signal is back (onSignalLoss: hold)',
+      },
+      // The analyzer's chain for a lost signal: an id of its own, naming no sample event.
+      { source: 'explanation-start-sample-spec', subject: 'UY', correlationId: 'signal-loss:UY/requests' },
+    );
+
+    await planner.publisher.publish(lost);
+    await expectEventually(async () =>
+      expect(await explained()).toMatchObject({
+        kind: 'surge',
+        evidence: null,
+        startSample: null,
+        signalLoss: { metric: 'requests', lastSampleAt: '2026-12-06T21:29:00.000Z', silentSeconds: 960 },
+        correlationId: 'signal-loss:UY/requests',
+      }),
+    );
   });
 
   it("a hold placed from a surge.updated, its start never seen, finds the start's sample in its latest evidence only while that carries it", async () => {

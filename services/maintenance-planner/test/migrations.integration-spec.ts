@@ -19,6 +19,7 @@ import { HoldClearedReason1768600000000 } from '../src/database/migrations/17686
 import { OccurrenceHoldableByTime1768700000000 } from '../src/database/migrations/1768700000000-occurrence-holdable-by-time';
 import { HoldLinksInRunOrder1769100200000 } from '../src/database/migrations/1769100200000-hold-links-in-run-order';
 import { HoldStartEvidence1769100300000 } from '../src/database/migrations/1769100300000-hold-start-evidence';
+import { HoldSignalLoss1769200200000 } from '../src/database/migrations/1769200200000-hold-signal-loss';
 import { plannerService } from '../src/app.module';
 import { fanOutHold, lockRunsBegun } from '../src/holds/hold-fanout.sql';
 import { readHoldRuns } from '../src/occurrences/hold-runs.sql';
@@ -888,6 +889,40 @@ describe('maintenance-planner migration: a hold keeps the evidence its surge sta
       expect(await after.query('SELECT start_evidence FROM hold WHERE id = $1', [AHEAD])).toEqual([{ start_evidence: evidence }]);
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold' AND column_name = 'start_evidence'`, [SCHEMA])).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
+
+describe("maintenance-planner migration: a lost signal's hold keeps the series and its silence", () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('planner-migration-signal-loss');
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('gives a hold placed before it no signal loss (its explanation says only that no sample started it), keeps one written after it, and drops it going down', async () => {
+    const all = migrationsUpTo(HoldSignalLoss1769200200000, database.url);
+    const before = dataSource(database.url, all.slice(0, -1));
+    await before.initialize();
+    await runMigrations(before, { info: () => undefined });
+    await before.query(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, from_at) VALUES ($1::uuid, '{UY}', 'signal lost', 'detector', $1::text, '2100-01-01Z', '2100-01-01Z')`, [AHEAD]);
+    await before.destroy();
+    const after = dataSource(database.url, all);
+    await after.initialize();
+    try {
+      expect(await runMigrations(after, { info: () => undefined })).toEqual(['HoldSignalLoss1769200200000']);
+      expect(await after.query('SELECT signal_loss FROM hold WHERE id = $1', [AHEAD])).toEqual([{ signal_loss: null }]);
+      const lost = { metric: 'requests', lastSampleAt: '2099-12-31T23:44:00.000Z', silentSeconds: 960 };
+      await after.query('UPDATE hold SET signal_loss = $2 WHERE id = $1', [AHEAD, lost]);
+      expect(await after.query('SELECT signal_loss FROM hold WHERE id = $1', [AHEAD])).toEqual([{ signal_loss: lost }]);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'hold' AND column_name = 'signal_loss'`, [SCHEMA])).toEqual([]);
     } finally {
       await after.destroy();
     }

@@ -202,6 +202,10 @@ describe('maintenance-planner: every answer is the body its OpenAPI document giv
     const declared = await call('POST', '/v1/holds', 201, { body: { regions: ['IR'], from: '2026-06-14T21:30:00Z', until: '2026-06-15T01:00:00Z', reason: 'Election night in IR' } });
     await call('POST', '/v1/windows/{id}/override', 200, { path: { id: String(held.id) }, body: { reason: 'the firmware fix cannot wait' } });
     expect(await call('GET', '/v1/holds/{id}', 200, { path: { id: String(declared.id) } })).toMatchObject({ overrideCount: 1, overrides: [expect.objectContaining({ windowId: held.id })] });
+    const through = await call('POST', '/v1/windows', 201, {
+      body: { title: 'Core router firmware upgrade', ownerTeam: 'network-platform', footprint: { global: false, regions: ['IR'] }, startsAt: '2026-06-14T22:00:00Z', endsAt: '2026-06-14T23:00:00Z', plannedZone: 'UTC', override: { reason: 'the firmware fix cannot wait' } },
+    });
+    expect(through.overridden).toContain(declared.id);
 
     const explanation = await call('GET', '/v1/windows/{id}/explanation', 200, { path: { id: String(held.id) } });
     expect(explanation.holds).toContainEqual(expect.objectContaining({ cause: expect.objectContaining({ kind: 'surge', evidence: expect.objectContaining({ observed: 5_000 }) }) }));

@@ -1090,6 +1090,8 @@ describe('maintenance-planner: windows, holds, the gate, against the real broker
     );
     const overridden = await plan({ ...into, override: { reason: 'security patch cannot wait' } });
     expect(overridden.status).toBe('scheduled');
+    // Its answer names the hold it went through, as POST .../override does.
+    expect(overridden.overridden).toEqual([manual.body.id]);
     expect((await api('GET', `/v1/gate?windowId=${overridden.windowId}`)).status).toBe(200);
     await expectEventually(() => expect(eventsOf(holdEvents, 'hold.overridden').find((event) => event.data.windowId === overridden.windowId)?.data).toMatchObject({ holdId: manual.body.id, reason: 'security patch cannot wait' }));
     // The hold itself says who let which run through, and why (DESIGN.md section 5).

@@ -521,6 +521,8 @@ export interface components {
             clearedAt: components["schemas"]["Instant"] | null;
             from: components["schemas"]["Instant"];
             heldOccurrences: number;
+            /** @description the end it holds runs to, as the gate's 423 and planning's 409 name it: its releaseDueAt once its surge cleared; a declaration's until and the cool-down (HOLD_COOLDOWN_MINUTES) after it; a manual hold's until; a surge's until while it goes on (its expected end, an estimate); null: no end known, it holds until released */
+            holdsUntil: components["schemas"]["Instant"] | null;
             /** Format: uuid */
             id: string;
             /** @description notify-only windows in its regions and period: flagged, not held */
@@ -635,6 +637,8 @@ export interface components {
             /** @description when the surge behind it cleared; its release is due after the cool-down */
             clearedAt: components["schemas"]["Instant"] | null;
             from: components["schemas"]["Instant"];
+            /** @description the end it holds runs to, as the gate's 423 and planning's 409 name it: its releaseDueAt once its surge cleared; a declaration's until and the cool-down (HOLD_COOLDOWN_MINUTES) after it; a manual hold's until; a surge's until while it goes on (its expected end, an estimate); null: no end known, it holds until released */
+            holdsUntil: components["schemas"]["Instant"] | null;
             /** Format: uuid */
             id: string;
             placedAt: components["schemas"]["Instant"];
@@ -660,13 +664,15 @@ export interface components {
             clearedAt: components["schemas"]["Instant"] | null;
             from: components["schemas"]["Instant"];
             heldOccurrences: number;
+            /** @description the end it holds runs to, as the gate's 423 and planning's 409 name it: its releaseDueAt once its surge cleared; a declaration's until and the cool-down (HOLD_COOLDOWN_MINUTES) after it; a manual hold's until; a surge's until while it goes on (its expected end, an estimate); null: no end known, it holds until released */
+            holdsUntil: components["schemas"]["Instant"] | null;
             /** Format: uuid */
             id: string;
             /** @description notify-only windows in its regions and period: flagged, not held */
             notifyOnlyOccurrences: number;
-            /** @description every run let through it, shown or not */
+            /** @description the runs let through it, shown or not: of those heldOccurrences counts, so never more */
             overrideCount: number;
-            /** @description the first runs let through it, oldest first */
+            /** @description the first runs let through it, oldest first, of those heldOccurrences counts */
             overrides: {
                 occurrence: number;
                 overriddenAt: components["schemas"]["Instant"] | null;
@@ -827,6 +833,69 @@ export interface components {
             /** Format: uuid */
             windowId: string;
         };
+        PlannedWindow: {
+            endsAt: components["schemas"]["Instant"];
+            exdates?: string[];
+            flexibility?: {
+                allowedLocalHours?: {
+                    /**
+                     * @default every-region
+                     * @enum {string}
+                     */
+                    in: "every-region" | "window-zone";
+                    ranges: {
+                        from: string;
+                        to: string;
+                    }[];
+                };
+                /** @default false */
+                autoMove: boolean;
+                deadlineAt: components["schemas"]["Instant"];
+                earliestStartAt: components["schemas"]["Instant"];
+            };
+            footprint: {
+                global: boolean;
+                regions: string[];
+                shares?: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Format: uuid
+             * @description the same as windowId
+             */
+            id: string;
+            localTimes?: components["schemas"]["RegionLocalTime"][];
+            /** @description the first run scheduled, in progress or waiting for a new slot; null when none is left */
+            nextOccurrence: components["schemas"]["Occurrence"] | null;
+            occurrences?: components["schemas"]["Occurrence"][];
+            occurrencesTruncated?: boolean;
+            /** @description the holds its override: {reason} let it through (each recorded with who and why, as POST .../override names them); [] when it was planned into none */
+            overridden: string[];
+            ownerTeam: string;
+            /**
+             * @description IANA time zone name.
+             * @example Asia/Tehran
+             * @example America/Los_Angeles
+             */
+            plannedZone: string;
+            /** @enum {string} */
+            priority: "routine" | "important" | "emergency";
+            /**
+             * @description RFC 5545 RRULE value (FREQ HOURLY to YEARLY); DTSTART and TZID come from the window.
+             * @example FREQ=WEEKLY;BYDAY=MO
+             */
+            recurrence?: string;
+            startsAt: components["schemas"]["Instant"];
+            /** @enum {string} */
+            status: "scheduled" | "held" | "needs-reschedule" | "in-progress" | "completed" | "cancelled";
+            /** @enum {string} */
+            surgePolicy: "hold" | "notify-only" | "exempt";
+            title: string;
+            version: number;
+            /** Format: uuid */
+            windowId: string;
+        };
         /** @description An RFC 9457 problem document (application/problem+json); a problem may add members of its own, such as currentVersion, retryAfterSeconds or requiredScope */
         ProblemDetails: {
             /** @description the problem, for a program to switch on: precondition-failed, invalid-query, missing-scope */
@@ -977,7 +1046,7 @@ export interface components {
                     causeEventId: string | null;
                     causeId: string;
                     correlationId: string | null;
-                    /** @description the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration or a manual request */
+                    /** @description the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration, a manual request or a lost signal (signalLoss) */
                     evidence: {
                         baseline: number;
                         cumulative?: number;
@@ -1002,6 +1071,16 @@ export interface components {
                     reason: string;
                     requestedBy: string | null;
                     severity: ("minor" | "major" | "critical") | null;
+                    /** @description a lost signal's hold (its region's onSignalLoss: hold), which no sample started: the metric that went silent in the hold's region, the time of its last sample and how long it had been silent when the surge started; null for any other hold, and for a lost signal's hold placed before the planner kept this (its surge on the analyzer, GET /v1/surges/{causeId}, names the series) */
+                    signalLoss: {
+                        lastSampleAt: components["schemas"]["Instant"];
+                        /**
+                         * @description Traffic metric name.
+                         * @example http_requests_per_second
+                         */
+                        metric: string;
+                        silentSeconds: number;
+                    } | null;
                     /** @enum {string} */
                     source: "detector" | "alert" | "declaration" | "manual";
                     /** @description the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), kept with the hold however often the surge is updated; for a hold placed before 2026-12-07, or from a surge.updated whose start the planner never saw, only while the evidence, the surge's latest, still carries it (the sample taken at the hold's from), else null; null for an alert, a declaration or a manual request */
@@ -3304,7 +3383,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The window planned, with its first run */
+            /** @description The window planned, with its first run and the holds its override let it through */
             201: {
                 headers: {
                     /** @description its version ("3"), a strong entity tag: send it back in If-Match */
@@ -3316,7 +3395,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Window"];
+                    "application/json": components["schemas"]["PlannedWindow"];
                 };
             };
             /** @description invalid-query, invalid-path or invalid-body (each wrong field named in errors), invalid-json, missing-body, or a query parameter whose percent-encoding is malformed */

@@ -1,6 +1,6 @@
 import type { Occurrence, OccurrenceStatus, SurgePolicy } from '@holdfast/contracts';
 import type { DataSource } from 'typeorm';
-import { occurrenceStatusOf } from '../windows/window-record';
+import { heldByAndLetThroughBy, linkInForce, occurrenceStatusOf } from '../windows/window-record';
 
 /** A run as a feed writes it, with its window's fields, its last change and the holds that hold it. */
 export interface FeedRun {
@@ -96,15 +96,14 @@ export async function readRuns(dataSource: DataSource, asked: RunsAsked): Promis
          SELECT max(link.changed_at) AS changed_at, bool_or(link.holding) AS held,
                 json_agg(json_build_object('id', link.id, 'reason', link.reason, 'source', link.source, 'regions', link.regions) ORDER BY link.held_at, link.hold_id)
                   FILTER (WHERE link.holding AND link.id IS NOT NULL) AS holds,
-                COALESCE(array_agg(link.hold_id ORDER BY link.held_at, link.hold_id) FILTER (WHERE link.holding), '{}') AS held_by,
-                COALESCE(array_agg(link.hold_id ORDER BY link.overridden_at, link.hold_id) FILTER (WHERE link.in_force AND link.overridden_by IS NOT NULL), '{}') AS let_through_by
+                ${heldByAndLetThroughBy('link', 'link.in_force')}
            FROM (
              -- in force: the link's hold would stop the run, as heldByActiveHold reads it (a hold whose release is due by the run's
              -- start no longer stops it: stopsRun); holding: in force and not let through by an override.
              SELECT linked.*, linked.in_force AND linked.overridden_by IS NULL AS holding
                FROM (SELECT ho.hold_id, ho.held_at, ho.overridden_by, ho.overridden_at, h.id, h.reason, h.source, h.regions,
                             GREATEST(ho.held_at, ho.released_at, ho.overridden_at, CASE WHEN h.release_due_at <= p.starts_at THEN h.clearance_recorded_at END) AS changed_at,
-                            ho.kind = 'held' AND ho.released_at IS NULL AND (h.release_due_at <= p.starts_at) IS NOT TRUE AS in_force
+                            ${linkInForce('ho', 'p', 'h')} AS in_force
                        FROM hold_occurrence ho LEFT JOIN hold h ON h.id = ho.hold_id
                       WHERE ho.window_id = p.window_id AND ho.number = p.number) linked) link) r ON true
       ORDER BY p.starts_at, p.window_id, p.number`,

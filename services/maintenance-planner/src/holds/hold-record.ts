@@ -1,4 +1,4 @@
-import { HoldPlacedSchema, HoldReleasedSchema, type HoldSource, type SurgeEvidence } from '@holdfast/contracts';
+import { HoldPlacedSchema, HoldReleasedSchema, type HoldSource, type SignalLoss, type SurgeEvidence } from '@holdfast/contracts';
 import { DomainError } from '@holdfast/service-kit';
 import { DateTime } from 'luxon';
 import type { PlannerSettings } from '../config/planner-settings';
@@ -6,6 +6,9 @@ import type { CountedHoldView, HoldView } from './hold-view.schema';
 
 /** No hold of that id: what GET /v1/holds/{id} and a list asked for one hold's runs answer alike. */
 export const holdNotFound = (id: string): DomainError => new DomainError('hold-not-found', 404, `No hold ${id}: list holds with GET /v1/holds.`);
+
+/** A lost signal's hold's cause (signal_loss): the metric gone silent in its region, and its surge's signalLoss. */
+export type LostSignal = SignalLoss & { metric: string };
 
 export interface HoldRow {
   id: string;
@@ -189,11 +192,21 @@ export const LOCK_HOLD_SET_TO_RELEASE = `SELECT pg_advisory_xact_lock(hashtext('
 export const LOCK_HOLD_SET_TO_PLAN = `WITH placing_key AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 0))
   SELECT pg_advisory_xact_lock_shared(hashtext('maintenance_planner/hold-set'), 1) FROM placing_key`;
 
+/**
+ * In SQL, whether link `link` of hold `hold` (aliases) is one of the runs the hold counts (heldOccurrences, notifyOnlyOccurrences,
+ * overrideCount, its runs list): in force, or for a released hold one its release let go of. A link let go while the hold went
+ * on (its window cancelled, moved, or off its footprint) is no longer the hold's, let through by an override or not.
+ */
+export const countedLink = (link: string, hold: string): string => `(${link}.released_at IS NULL OR ${link}.released_at >= ${hold}.released_at)`;
+
 export const HOLD_COLUMNS = `id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, released_at, released_by, release_reason,
   severity, cause_event_id, correlation_id, placed_event_id, cleared_event_id, evidence, surge_reason, covered_until, cleared_at, cleared_reason, release_due_at, version`;
 
-/** A hold as the API lists it (hold-view.schema.ts): placing, releasing and GET add its counts (countedHoldView). */
-export function holdView(row: HoldRow): HoldView {
+/**
+ * A hold as the API lists it (hold-view.schema.ts): placing, releasing and GET add its counts (countedHoldView). `coolDownMs`
+ * (HOLD_COOLDOWN_MINUTES) for its holdsUntil, the end the gate lists it with (listingOf): a declaration's until and the cool-down.
+ */
+export function holdView(row: HoldRow, coolDownMs: number): HoldView {
   return {
     id: row.id,
     regions: row.regions,
@@ -210,11 +223,12 @@ export function holdView(row: HoldRow): HoldView {
     releaseReason: row.release_reason,
     clearedAt: row.cleared_at?.toISOString() ?? null,
     releaseDueAt: row.release_due_at?.toISOString() ?? null,
+    holdsUntil: (knownEnd(row, coolDownMs) ?? row.until_at)?.toISOString() ?? null,
     version: row.version,
   };
 }
 
 /** A hold with the occurrences it holds (or held when released), as placing and releasing it answer it. */
-export function countedHoldView(row: HoldRow, counts: { held: number; notifyOnly: number }): CountedHoldView {
-  return { ...holdView(row), heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly };
+export function countedHoldView(row: HoldRow, counts: { held: number; notifyOnly: number }, coolDownMs: number): CountedHoldView {
+  return { ...holdView(row, coolDownMs), heldOccurrences: counts.held, notifyOnlyOccurrences: counts.notifyOnly };
 }

@@ -21,6 +21,10 @@ export const HoldViewSchema = z.strictObject({
   releaseReason: ReasonSchema.nullable(),
   clearedAt: InstantSchema.nullable().meta({ description: 'when the surge behind it cleared; its release is due after the cool-down' }),
   releaseDueAt: InstantSchema.nullable(),
+  holdsUntil: InstantSchema.nullable().meta({
+    description:
+      "the end it holds runs to, as the gate's 423 and planning's 409 name it: its releaseDueAt once its surge cleared; a declaration's until and the cool-down (HOLD_COOLDOWN_MINUTES) after it; a manual hold's until; a surge's until while it goes on (its expected end, an estimate); null: no end known, it holds until released",
+  }),
   version: z.int().min(1).meta({ description: 'bumped by every change to the fields above (a new until, a clearance, the release); its ETag ("2"), which a release takes in If-Match' }),
 }).meta({ id: 'Hold' });
 export type HoldView = z.output<typeof HoldViewSchema>;
@@ -44,8 +48,8 @@ export type HoldOverride = z.output<typeof HoldOverrideSchema>;
 
 /** A hold as GET /v1/holds/{id} answers it: counted, with the runs let through it. */
 export const HoldDetailViewSchema = CountedHoldViewSchema.extend({
-  overrides: z.array(HoldOverrideSchema).meta({ description: 'the first runs let through it, oldest first' }),
-  overrideCount: z.int().nonnegative().meta({ description: 'every run let through it, shown or not' }),
+  overrides: z.array(HoldOverrideSchema).meta({ description: 'the first runs let through it, oldest first, of those heldOccurrences counts' }),
+  overrideCount: z.int().nonnegative().meta({ description: 'the runs let through it, shown or not: of those heldOccurrences counts, so never more' }),
 }).meta({ id: 'HoldDetail' });
 export type HoldDetailView = z.output<typeof HoldDetailViewSchema>;
 

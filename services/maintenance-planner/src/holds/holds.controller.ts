@@ -74,7 +74,7 @@ export class HoldsController {
     const code = region ? this.holds.knownRegions([region], 'region')[0] : undefined;
     const before = cursor ? decodeCursor(cursor, 'uuid') : undefined;
     const rows = await this.holds.list({ active, region: code, limit: limit + 1, before });
-    return pageOf(rows, limit, (row) => ({ at: row.placed_at, id: row.id }), (row) => holdView(row));
+    return pageOf(rows, limit, (row) => ({ at: row.placed_at, id: row.id }), (row) => holdView(row, this.config.settings.holdCooldownMs));
   }
 
   @Get(':id')
@@ -88,7 +88,7 @@ export class HoldsController {
   async get(@Param('id', UuidParamPipe) id: string): Promise<HoldDetailView> {
     const hold = await this.holds.get(id);
     const [counts, overridden] = await Promise.all([this.holds.counts(id), this.holds.overrides(id)]);
-    return { ...countedHoldView(hold, counts), ...overridden };
+    return { ...countedHoldView(hold, counts, this.config.settings.holdCooldownMs), ...overridden };
   }
 
   @Post()
@@ -143,7 +143,7 @@ export class HoldsController {
       }),
     );
     this.holds.refreshGaugesSoon();
-    return countedHoldView(hold!, await this.holds.counts(hold!.id));
+    return countedHoldView(hold!, await this.holds.counts(hold!.id), this.config.settings.holdCooldownMs);
   }
 
   @Post(':id/release')
@@ -185,6 +185,6 @@ export class HoldsController {
     // Released meanwhile (the sweep, another request): the same 409, not a 200 for a release this request did not make.
     if (!released) throw alreadyReleased((await this.holds.get(id)).released_at!);
     this.holds.refreshGaugesSoon();
-    return countedHoldView(await this.holds.get(id), await this.holds.counts(id));
+    return countedHoldView(await this.holds.get(id), await this.holds.counts(id), this.config.settings.holdCooldownMs);
   }
 }

@@ -15,7 +15,7 @@ import { type AutomaticMove, HOLD_EVENT_WINDOW_IDS, HOLD_EVENT_WINDOW_LIMIT, Hol
 import type { SurgeClearance } from './surge-clearances';
 import { auditOccurrences, auditPlacedLinks, WindowAnnouncementBacklog, WINDOWS_PER_ANNOUNCEMENT } from './window-announcement-backlog';
 import { fanOutHold, fanOutPlacedHold, type FanOutRequest, fanOutWouldLink, keepRelinked, type LinkInForce, lockRunsBegun, refreshWindowStatus, rowsOf } from './hold-fanout.sql';
-import { endOfHeld, HOLD_COLUMNS, heldThrough, holdNotFound, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, stopsRunsUntilSql, surgeHoldReason, type HoldRow } from './hold-record';
+import { countedLink, endOfHeld, HOLD_COLUMNS, heldThrough, holdNotFound, heldUntil, knownEnd, LOCK_HOLD_SET_TO_PLACE, LOCK_HOLD_SET_TO_RELEASE, releasedAfterClearance, stopsRunsUntilSql, surgeHoldReason, type HoldRow, type LostSignal } from './hold-record';
 import type { HoldOverride } from './hold-view.schema';
 import { knownRegionCodes } from '../regions/known-regions';
 
@@ -31,6 +31,8 @@ export interface HoldPlacement {
   evidence?: SurgeEvidence;
   /** The evidence of the surge.started that places it, kept as it came while `evidence` follows the surge's updates. */
   startEvidence?: SurgeEvidence;
+  /** A lost signal's surge, which carries no evidence: the series gone silent and since when. */
+  signalLoss?: LostSignal;
   surgeReason?: string;
   /** The event that caused it: the new events continue its correlation chain. */
   cause?: HoldfastEvent;
@@ -142,8 +144,8 @@ export class HoldsService implements BeforeApplicationShutdown {
       // Queued first on the connection, so it is held before the hold is written: no extra round trip to wait for.
       tx.query(LOCK_HOLD_SET_TO_PLACE),
       tx.query(
-        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, placed_event_id, evidence, surge_reason, covered_until, start_evidence)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        prepared(`INSERT INTO hold (id, regions, reason, source, cause_id, placed_at, placed_by, from_at, until_at, severity, cause_event_id, correlation_id, placed_event_id, evidence, surge_reason, covered_until, start_evidence, signal_loss)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT (source, cause_id) DO NOTHING RETURNING ${HOLD_COLUMNS}`),
         [
           holdId,
@@ -163,6 +165,7 @@ export class HoldsService implements BeforeApplicationShutdown {
           placement.surgeReason ?? null,
           coveredUntil,
           placement.startEvidence ?? null,
+          placement.signalLoss ?? null,
         ],
       ) as Promise<HoldRow[]>,
       // Queued before the fan-out, in the same round trip: the runs begun a release under way may be giving a new slot.
@@ -698,10 +701,12 @@ export class HoldsService implements BeforeApplicationShutdown {
    * first overridden first; at most `HOLD_OVERRIDES_SHOWN`, `overrideCount` saying how many in all.
    */
   async overrides(id: string): Promise<{ overrides: HoldOverride[]; overrideCount: number }> {
+    // Among the runs counts() counts, so "N held, M of them let through" never counts a run the hold no longer has.
     const rows = (await this.dataSource.query(
-      `SELECT window_id AS "windowId", number AS occurrence, overridden_by AS "overriddenBy", override_reason AS reason, overridden_at AS "overriddenAt", count(*) OVER ()::int AS total
-         FROM hold_occurrence WHERE hold_id = $1 AND overridden_by IS NOT NULL
-        ORDER BY overridden_at, window_id, number LIMIT $2`,
+      `SELECT l.window_id AS "windowId", l.number AS occurrence, l.overridden_by AS "overriddenBy", l.override_reason AS reason, l.overridden_at AS "overriddenAt", count(*) OVER ()::int AS total
+         FROM hold_occurrence l JOIN hold h ON h.id = l.hold_id
+        WHERE l.hold_id = $1 AND l.kind = 'held' AND l.overridden_by IS NOT NULL AND ${countedLink('l', 'h')}
+        ORDER BY l.overridden_at, l.window_id, l.number LIMIT $2`,
       [id, HOLD_OVERRIDES_SHOWN],
     )) as (Omit<HoldOverride, 'overriddenAt'> & { overriddenAt: Date | null; total: number })[];
     return {
@@ -711,14 +716,14 @@ export class HoldsService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Occurrences the hold holds now, or held when it was released; a link let go earlier (the window
+   * Occurrences the hold holds now, or held when it was released (countedLink); a link let go earlier (the window
    * was moved, cancelled or changed its footprint) no longer counts.
    */
   async counts(id: string): Promise<{ held: number; notifyOnly: number }> {
     const [row] = (await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE l.kind = 'held')::int AS held, count(*) FILTER (WHERE l.kind = 'notify-only')::int AS "notifyOnly"
          FROM hold_occurrence l JOIN hold h ON h.id = l.hold_id
-        WHERE l.hold_id = $1 AND (l.released_at IS NULL OR l.released_at >= h.released_at)`,
+        WHERE l.hold_id = $1 AND ${countedLink('l', 'h')}`,
       [id],
     )) as { held: number; notifyOnly: number }[];
     return row;

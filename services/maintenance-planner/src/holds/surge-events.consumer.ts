@@ -43,7 +43,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
   }
 
   private async started(surge: HoldfastEvent<'surge.started'> | HoldfastEvent<'surge.updated'>, tx: EntityManager): Promise<void> {
-    const { surgeId, region, source, startedAt, expectedEndAt, reason, severity, evidence } = surge.data;
+    const { surgeId, region, metric, source, startedAt, expectedEndAt, reason, severity, evidence, signalLoss } = surge.data;
     // A clearance that overtook this start is read in the same round trip as the hold's first statement.
     const [hold, clearance] = await Promise.all([
       this.holds.place(tx, {
@@ -57,6 +57,7 @@ export class SurgeEventsConsumer implements OnModuleInit {
         evidence,
         // A hold placed from a surge.updated (its start not seen) has only the update's: no start of its own to keep.
         startEvidence: surge.type === 'surge.started' ? evidence : undefined,
+        signalLoss: signalLoss && metric ? { metric, ...signalLoss } : undefined,
         surgeReason: reason,
         cause: surge,
       }),

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { RunPosition, RunRow } from '../calendars/calendar-runs.sql';
-import { heldByActiveHold, occurrenceStatusOf, stopsRun } from '../windows/window-record';
+import { countedLink } from '../holds/hold-record';
+import { heldByActiveHold, heldByAndLetThroughBy, linkInForce, occurrenceStatusOf } from '../windows/window-record';
 
 /** A run as GET /v1/occurrences lists it, and its link to the hold asked for: how that hold bears on it. */
 export type HoldRunRow = Omit<RunRow, 'changed_at' | 'holds' | 'priority'> & {
@@ -32,8 +33,8 @@ const STATUS_OF_LINKED_RUN = `CASE WHEN o.status = 'scheduled' AND ((l.kind = 'h
       OR ${heldByActiveHold('o')}) THEN 'held' ELSE o.status END`;
 
 /**
- * A hold's runs in start order (start, window, number), at most `limit`: the links HoldsService.counts counts (in force, or for
- * a released hold those its release let go of or later; overridden ones kept), so the list read to its end is as long as
+ * A hold's runs in start order (start, window, number), at most `limit`: the links HoldsService.counts counts (countedLink: in force, or for
+ * a released hold those its release let go of; overridden ones kept), so the list read to its end is as long as
  * heldOccurrences and notifyOnlyOccurrences together. The links are read on hold_occurrence_hold_run_start, in the list's
  * order from the cursor on, by the start each link keeps of its run (run_starts_at, moved with the run): a page reads about
  * as many links as it shows, however many the hold has. Before it, the first page of a hold over 120,000 runs read all its
@@ -49,7 +50,7 @@ export async function readHoldRuns(dataSource: DataSource, asked: HoldRunsAsked)
        FROM (SELECT o.window_id, o.number, o.starts_at, o.ends_at, o.status, o.started_at, o.completed_at, o.proposed_slot,
                     l.kind, l.held_at, l.overridden_by, l.override_reason, l.overridden_at
                FROM hold h
-               JOIN hold_occurrence l ON l.hold_id = h.id AND (l.released_at IS NULL OR l.released_at >= h.released_at)
+               JOIN hold_occurrence l ON l.hold_id = h.id AND ${countedLink('l', 'h')}
                JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
               WHERE h.id = $1
                 AND (($2::text IS NULL AND $3::text IS NULL)
@@ -63,10 +64,9 @@ export async function readHoldRuns(dataSource: DataSource, asked: HoldRunsAsked)
               LIMIT $10) p
        JOIN maintenance_window w ON w.id = p.window_id
       CROSS JOIN LATERAL (
-        SELECT COALESCE(array_agg(ho.hold_id ORDER BY ho.held_at, ho.hold_id) FILTER (WHERE ho.overridden_by IS NULL), '{}') AS held_by,
-               COALESCE(array_agg(ho.hold_id ORDER BY ho.overridden_at, ho.hold_id) FILTER (WHERE ho.overridden_by IS NOT NULL), '{}') AS let_through_by
+        SELECT ${heldByAndLetThroughBy('ho', linkInForce('ho', 'p'))}
           FROM hold_occurrence ho
-         WHERE ho.window_id = p.window_id AND ho.number = p.number AND ho.kind = 'held' AND ho.released_at IS NULL AND ${stopsRun('ho', 'p')}) r
+         WHERE ho.window_id = p.window_id AND ho.number = p.number) r
       ORDER BY p.starts_at, p.window_id, p.number`,
     [
       asked.holdId,

@@ -1,4 +1,4 @@
-import { EntityIdSchema, EvidenceSampleSchema, HoldSourceSchema, RegionCodeSchema, RegionLocalTimeSchema, SlotSchema, SurgeEvidenceSchema, SurgeSeveritySchema, WindowStatusSchema } from '@holdfast/contracts';
+import { EntityIdSchema, EvidenceSampleSchema, HoldSourceSchema, MetricNameSchema, RegionCodeSchema, RegionLocalTimeSchema, SignalLossSchema, SlotSchema, SurgeEvidenceSchema, SurgeSeveritySchema, WindowStatusSchema } from '@holdfast/contracts';
 import { zodAnswerSchema } from '@holdfast/service-kit';
 import { z } from 'zod';
 import { AuditTransitionSchema } from '../audit/audit-entry-view.schema';
@@ -11,12 +11,18 @@ const HoldCauseSchema = z.strictObject({
   causeId: z.string(),
   reason: z.string().meta({ description: "the surge's own reason, else the hold's" }),
   severity: SurgeSeveritySchema.nullable(),
-  evidence: SurgeEvidenceSchema.nullable().meta({ description: "the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration or a manual request" }),
+  evidence: SurgeEvidenceSchema.nullable().meta({ description: "the detector's evidence as the surge started or was last updated, its deciding sample the last of its samples; null for an alert, a declaration, a manual request or a lost signal (signalLoss)" }),
   startSample: EvidenceSampleSchema.nullable()
     .optional()
     .meta({
       description:
         "the sample that started the surge (its surge.started's deciding sample, of the chain correlationId names), kept with the hold however often the surge is updated; for a hold placed before 2026-12-07, or from a surge.updated whose start the planner never saw, only while the evidence, the surge's latest, still carries it (the sample taken at the hold's from), else null; null for an alert, a declaration or a manual request",
+    }),
+  signalLoss: SignalLossSchema.extend({ metric: MetricNameSchema })
+    .nullable()
+    .meta({
+      description:
+        "a lost signal's hold (its region's onSignalLoss: hold), which no sample started: the metric that went silent in the hold's region, the time of its last sample and how long it had been silent when the surge started; null for any other hold, and for a lost signal's hold placed before the planner kept this (its surge on the analyzer, GET /v1/surges/{causeId}, names the series)",
     }),
   requestedBy: z.string().nullable(),
   causeEventId: z.guid().nullable(),

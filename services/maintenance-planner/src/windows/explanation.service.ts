@@ -1,10 +1,11 @@
 import type { SurgeEvidence } from '@holdfast/contracts';
-import { Clock } from '@holdfast/service-kit';
+import { Clock, InjectServiceConfig, type ServiceConfig } from '@holdfast/service-kit';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuditTransition } from '../audit/audit-entry-view.schema';
-import { HOLD_COLUMNS, holdView, type HoldRow } from '../holds/hold-record';
+import type { PlannerSettings } from '../config/planner-settings';
+import { HOLD_COLUMNS, holdView, type HoldRow, type LostSignal } from '../holds/hold-record';
 import { LocalTimes } from '../regions/local-times';
 import { PLANNED_ZONE_REGION, SlotProposer } from '../slots/slot-proposer';
 import type { WindowExplanation, WindowSuggestions } from './explanation-view.schema';
@@ -21,17 +22,18 @@ export class ExplanationService {
     private readonly proposer: SlotProposer,
     private readonly localTimes: LocalTimes,
     private readonly clock: Clock,
+    @InjectServiceConfig() private readonly config: ServiceConfig<PlannerSettings>,
   ) {}
 
   async explain(id: string): Promise<WindowExplanation> {
     const window = await this.windows.row(this.dataSource.manager, id);
     const holds = (await this.dataSource.query(
-      `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')}, hold.start_evidence,
+      `SELECT ${HOLD_COLUMNS.split(',').map((column) => `hold.${column.trim()}`).join(', ')}, hold.start_evidence, hold.signal_loss,
               array_agg(h.number ORDER BY h.number) AS numbers, bool_or(h.overridden_by IS NOT NULL) AS overridden, bool_or(h.in_progress) AS in_progress
          FROM hold JOIN hold_occurrence h ON h.hold_id = hold.id WHERE h.window_id = $1
         GROUP BY hold.id ORDER BY hold.placed_at`,
       [id],
-    )) as (HoldRow & { start_evidence: SurgeEvidence | null; numbers: number[]; overridden: boolean; in_progress: boolean })[];
+    )) as (HoldRow & { start_evidence: SurgeEvidence | null; signal_loss: LostSignal | null; numbers: number[]; overridden: boolean; in_progress: boolean })[];
     const audit = async (subjectIds: string[]): Promise<AuditTransition[]> => {
       const rows = (await this.dataSource.query(
         `SELECT subject_type AS "subjectType", subject_id AS "subjectId", action, actor, at, cause_event_id AS "causeEventId", details FROM audit_entry WHERE subject_id = ANY($1::uuid[]) ORDER BY at, id`,
@@ -44,7 +46,7 @@ export class ExplanationService {
       status: window.status,
       holds: await Promise.all(
         holds.map(async (hold) => ({
-          hold: holdView(hold),
+          hold: holdView(hold, this.config.settings.holdCooldownMs),
           occurrences: hold.numbers,
           overridden: hold.overridden,
           inProgressWhenHeld: hold.in_progress,
@@ -56,6 +58,7 @@ export class ExplanationService {
             severity: hold.severity,
             evidence: hold.evidence,
             startSample: startSampleOf(hold),
+            signalLoss: hold.signal_loss,
             requestedBy: hold.placed_by,
             causeEventId: hold.cause_event_id,
             correlationId: hold.correlation_id,

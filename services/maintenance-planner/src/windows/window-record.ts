@@ -53,6 +53,26 @@ export function stopsRun(link: string, run: string): string {
 }
 
 /**
+ * Whether hold link `link` of run `run` is in force (each a table's name or alias): held, not released, of a hold that stops the
+ * run (stopsRun). `hold`: the link's hold row where the statement joins it already (LEFT JOIN, so a link naming no hold is in
+ * force, as stopsRun reads it), tested there rather than looked up again.
+ */
+export function linkInForce(link: string, run: string, hold?: string): string {
+  const stops = hold ? `(${hold}.release_due_at <= ${run}.starts_at) IS NOT TRUE` : stopsRun(link, run);
+  return `(${link}.kind = 'held' AND ${link}.released_at IS NULL AND ${stops})`;
+}
+
+/**
+ * Of a run's hold links `link` (the rows aggregated), as every runs list names them: `held_by`, the holds that stop it (in force,
+ * not let through), first held first; `let_through_by`, those that would stop it but let it through with an override, first
+ * overridden first. `inForce`: whether a link is in force, linkInForce's test or a column holding it.
+ */
+export function heldByAndLetThroughBy(link: string, inForce: string): string {
+  return `COALESCE(array_agg(${link}.hold_id ORDER BY ${link}.held_at, ${link}.hold_id) FILTER (WHERE ${inForce} AND ${link}.overridden_by IS NULL), '{}') AS held_by,
+    COALESCE(array_agg(${link}.hold_id ORDER BY ${link}.overridden_at, ${link}.hold_id) FILTER (WHERE ${inForce} AND ${link}.overridden_by IS NOT NULL), '{}') AS let_through_by`;
+}
+
+/**
  * Whether an active hold holds occurrence `table` (the table's name or its alias): one of its
  * memberships is of kind held, not released and not overridden, of a hold that stops the run
  * (stopsRun). Held is never stored: a surge links 100k occurrences, and marking each row cost as

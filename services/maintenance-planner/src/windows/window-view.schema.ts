@@ -10,8 +10,14 @@ const WindowSchema = ListedWindowSchema.extend({
   nextOccurrence: OccurrenceSchema.nullable().meta({ description: 'the first run scheduled, in progress or waiting for a new slot; null when none is left' }),
 }).meta({ id: 'Window' });
 
+/** A window as planning it answers it: with the holds its override let it through. */
+const PlannedWindowSchema = WindowSchema.extend({
+  overridden: z.array(EntityIdSchema).meta({ description: 'the holds its override: {reason} let it through (each recorded with who and why, as POST .../override names them); [] when it was planned into none' }),
+}).meta({ id: 'PlannedWindow' });
+
 /** The answers' schemas for the OpenAPI document, from the contract's window schema (one definition; each view once, under its id). */
 export const WINDOW_ANSWER = zodAnswerSchema(WindowSchema);
+export const PLANNED_WINDOW_ANSWER = zodAnswerSchema(PlannedWindowSchema);
 export const WINDOW_PAGE = zodPageSchema(ListedWindowSchema);
 export const OVERRIDE_ANSWER = zodAnswerSchema(
   z

@@ -19,7 +19,7 @@ import {
   type CreateWindowRequest,
   type UpdateWindowRequest,
 } from './window-request.schema';
-import { OCCURRENCE_ANSWER, OCCURRENCE_PAGE, OVERRIDE_ANSWER, WINDOW_ANSWER, WINDOW_PAGE, type OccurrencePage } from './window-view.schema';
+import { OCCURRENCE_ANSWER, OCCURRENCE_PAGE, OVERRIDE_ANSWER, PLANNED_WINDOW_ANSWER, WINDOW_ANSWER, WINDOW_PAGE, type OccurrencePage } from './window-view.schema';
 import { MoveUnderHoldsProblemSchema, WindowInHoldProblemSchema } from './window-in-hold-problem.schema';
 import { WindowsService } from './windows.service';
 import { z } from 'zod';
@@ -44,7 +44,7 @@ export class WindowsController {
   @Post()
   @RequireScope('windows:write')
   @UseInterceptors(EntityTagInterceptor)
-  @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run', schema: WINDOW_ANSWER, entityTag: true })
+  @Created('/v1/windows/{windowId}', { description: 'The window planned, with its first run and the holds its override let it through', schema: PLANNED_WINDOW_ANSWER, entityTag: true })
   @ApiProblemResponse({ status: 409, description: IN_HOLD, problem: WindowInHoldProblemSchema, orOtherProblems: true })
   @ApiResponse({ status: 422, description: TOO_FAR })
   @ApiOperation({ summary: 'Plan a window (409 naming the hold when it falls into one, unless override: {reason})' })

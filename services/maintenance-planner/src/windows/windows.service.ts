@@ -30,13 +30,14 @@ import { windowCancelled } from './window-cancelled';
 import { assertBodyVersionAgrees, WINDOWS } from './window-version';
 import { allowedHoursTooShort, flexibilityTooFarAhead, flexibilityTooShort, tooFarAheadInWords, windowTooShort, type CreateWindowRequest, type UpdateWindowRequest } from './window-request.schema';
 import {
+  heldByAndLetThroughBy,
   heldThroughActiveHolds,
+  linkInForce,
   OCCURRENCE_COLUMNS,
   type OccurrenceRow,
   occurrenceView,
   readerRegions,
   startableFrom,
-  stopsRun,
   WINDOW_COLUMNS,
   windowColumns,
   type WindowRow,
@@ -299,14 +300,15 @@ export class WindowsService {
       )) as WindowRow[];
       await insertOccurrences(tx, id, occurrences, 1);
       await this.holds.audit(tx, { subjectType: 'window', subjectId: id, action: 'scheduled', actor, details: { title: row.title, startsAt: row.starts_at } });
-      const held = await this.intoHolds(tx, row, request.override?.reason, actor);
+      const overridden = await this.intoHolds(tx, row, request.override?.reason, actor);
       // Linked to the holds in force as a change to it would be: a notify-only window is flagged, an overridden one let through.
       const heldByHolds = await this.holds.holdWindow(tx, id);
       const current = await this.row(tx, id);
       await this.publish(tx, createEvent('window.scheduled', { ...this.snapshot(current), status: 'scheduled' }, this.options(id)));
-      if (held) await this.publish(tx, ...held);
+      await this.publish(tx, ...overridden.events);
       await this.publish(tx, ...heldByHolds);
-      return this.resource(tx, current);
+      // The holds its override let it through, named as POST .../override names them: its 201 said nothing of them.
+      return { ...(await this.resource(tx, current)), overridden: overridden.letThrough };
     });
   }
 
@@ -317,10 +319,11 @@ export class WindowsService {
    * A change (`change`) is judged for the runs it brings into a hold: a run the hold held before it, kept at the
    * same start and end, stays held by it, neither refused nor let through.
    */
-  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, change?: JudgedChange): Promise<HoldfastEvent[] | null> {
-    if (row.surge_policy !== 'hold') return null;
+  private async intoHolds(tx: EntityManager, row: WindowRow, overrideReason: string | undefined, actor: string, change?: JudgedChange): Promise<{ events: HoldfastEvent[]; letThrough: string[] }> {
+    const none = { events: [], letThrough: [] };
+    if (row.surge_policy !== 'hold') return none;
     const reached = await this.holdsReaching(tx, row, change);
-    if (reached.length === 0) return null;
+    if (reached.length === 0) return none;
     const now = this.clock.now();
     const conflicting = reached.map(({ hold }) => hold);
     const reaches = reached.map(({ reach }) => reach);
@@ -336,10 +339,15 @@ export class WindowsService {
     }
     // Judged for some runs only (those an exdate change brings back), only those are let through.
     const runs = change?.runs;
-    if (!runs) return (await this.overrideHolds(tx, row, conflicting, overrideReason, actor, change ? { heldAlready: change.heldAlready } : 'every-run')).events;
+    if (!runs) return this.overrideHolds(tx, row, conflicting, overrideReason, actor, change ? { heldAlready: change.heldAlready } : 'every-run');
     const events: HoldfastEvent[] = [];
-    for (const number of runs) events.push(...(await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number)).events);
-    return events;
+    const letThrough = new Set<string>();
+    for (const number of runs) {
+      const overridden = await this.overrideHolds(tx, row, conflicting, overrideReason, actor, number);
+      events.push(...overridden.events);
+      for (const holdId of overridden.letThrough) letThrough.add(holdId);
+    }
+    return { events, letThrough: [...letThrough] };
   }
 
   /**
@@ -679,8 +687,7 @@ export class WindowsService {
         if (reachedBefore && judged?.length !== 0) {
           assertMayMoveUnderHolds(id, next.surgePolicy, this.holdsNamed((await this.holdsReaching(tx, updated, { runs: judged, heldAlready: reachedBefore })).map(({ hold }) => hold)));
         }
-        const overridden = judged?.length === 0 ? null : await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore });
-        if (overridden) events.push(...overridden);
+        if (judged?.length !== 0) events.push(...(await this.intoHolds(tx, updated, request.override?.reason, actor, { runs: judged, heldAlready: linkedBefore })).events);
         events.push(...(await this.holds.holdWindow(tx, id, linkedBefore)));
         // Made exempt, the window is let go by every hold it was under at the change's word, not by a hold's release: the trail says whose.
         const releasedBy = changes.includes('surgePolicy') && next.surgePolicy === 'exempt' ? { actor, reason: `surgePolicy changed to exempt by ${actor}` } : undefined;
@@ -1115,21 +1122,20 @@ export class WindowsService {
     // The holds that stop each run, and those that would but let it through with an override: a run let through reads
     // scheduled, and without them nothing on it said a hold was waived for it.
     const holds = (await this.dataSource.query(
-      `SELECT l.number, array_agg(l.hold_id ORDER BY l.held_at) FILTER (WHERE l.overridden_by IS NULL) AS holds,
-              array_agg(l.hold_id ORDER BY l.overridden_at) FILTER (WHERE l.overridden_by IS NOT NULL) AS let_through
+      `SELECT l.number, ${heldByAndLetThroughBy('l', linkInForce('l', 'o'))}
          FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
-        WHERE l.window_id = $1 AND l.number = ANY($2::int[]) AND l.released_at IS NULL AND l.kind = 'held' AND ${stopsRun('l', 'o')}
+        WHERE l.window_id = $1 AND l.number = ANY($2::int[])
         GROUP BY l.number`,
       [id, page.items.map((occurrence) => occurrence.number)],
-    )) as { number: number; holds: string[] | null; let_through: string[] | null }[];
+    )) as { number: number; held_by: string[]; let_through_by: string[] }[];
     const linked = new Map(holds.map((entry) => [entry.number, entry]));
     const holding = await readHoldingRegions(this.dataSource, row.footprint_global ? page.items : []);
     return {
       windowId: id,
       items: page.items.map((occurrence) => ({
         ...occurrenceView(occurrence, readerRegions(row, holding(occurrence)), this.localTimes),
-        heldBy: linked.get(occurrence.number)?.holds ?? [],
-        letThroughBy: linked.get(occurrence.number)?.let_through ?? [],
+        heldBy: linked.get(occurrence.number)?.held_by ?? [],
+        letThroughBy: linked.get(occurrence.number)?.let_through_by ?? [],
         startableFrom: startableFrom(occurrence, this.config.settings.earlyStartMs),
       })),
       nextCursor: page.nextCursor,
