@@ -10,6 +10,7 @@ export { KeyCopyCache } from './auth/key-copy-cache';
 export * from './auth/scopes';
 export * from './auth/team-scope';
 export * from './config/service-config';
+export type { CheckBetweenVariables, VariablesProblem } from './config/checks-between-variables';
 export * from './config/service-config.token';
 export * from './errors/domain.error';
 export * from './errors/at-field';

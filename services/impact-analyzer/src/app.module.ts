@@ -2,7 +2,7 @@ import { ConsumerGroups, Topics } from '@holdfast/contracts';
 import { defineService } from '@holdfast/service-kit';
 import { AlertsModule } from './alerts/alerts.module';
 import { BaselinesModule } from './baselines/baselines.module';
-import { analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
+import { analyzerChecks, analyzerEnvironment, analyzerSettings } from './config/analyzer-settings';
 import { CreateSurge1764000100000 } from './database/migrations/1764000100000-create-surge';
 import { DetectorStateAlertsDeclarations1764000200000 } from './database/migrations/1764000200000-detector-state-alerts-declarations';
 import { SeriesBaselineBuckets1764000300000 } from './database/migrations/1764000300000-series-baseline-buckets';
@@ -31,6 +31,7 @@ export const analyzerService = defineService({
   schema: 'impact_analyzer',
   defaultPort: 3002,
   environment: analyzerEnvironment,
+  checks: analyzerChecks,
   settings: analyzerSettings,
   topics: [Topics.trafficSamples, Topics.regionSurges, Topics.regionSignals, Topics.regionBaselines],
   entities: [SurgeEntity, SeriesStateEntity, DeclarationEntity],

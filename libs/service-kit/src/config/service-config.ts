@@ -5,6 +5,7 @@ import { compile as compileTrust } from 'proxy-addr';
 import { z } from 'zod';
 import { hashApiKey } from '../auth/api-key';
 import { requestErrorMap } from '../http/request-schema';
+import { withChecksBetweenVariables, type CheckBetweenVariables } from './checks-between-variables';
 import { misspeltVariableNotes } from './misspelt-variables';
 import {
   kafkaEnvironmentSchema,
@@ -117,14 +118,17 @@ export const serviceVariableNames = (extra?: z.ZodRawShape): string[] => [...Obj
 
 /**
  * Parses a service's environment once at boot: the shared variables (README.md, Configuration)
- * plus the service's own `extra` ones, returned parsed as `own`.
+ * plus the service's own `extra` ones, returned parsed as `own`, with the `checks` between those
+ * made on the ones that read well: every problem is said in one refusal.
  */
 export function serviceConfigFromEnvironment<Own extends z.ZodRawShape = Record<never, never>>(
   { service, schema, defaultPort }: ServiceIdentity,
   environment: NodeJS.ProcessEnv,
   extra?: Own,
+  checks: readonly CheckBetweenVariables<z.infer<z.ZodObject<Own>>>[] = [],
 ): SharedServiceConfig & { own: z.infer<z.ZodObject<Own>> } {
-  const env = parseEnvironment(service, z.object({ ...sharedEnvironmentShape(defaultPort), ...(extra ?? {}) }).superRefine(requireSaslCredentials), environment, {
+  const variables = z.object({ ...sharedEnvironmentShape(defaultPort), ...(extra ?? {}) }).superRefine(requireSaslCredentials);
+  const env = parseEnvironment(service, withChecksBetweenVariables(variables, checks, environment), environment, {
     // Worded as request refusals are ("must be one of info, debug"), not zod's "Invalid option: expected one of ...".
     errorMap: requestErrorMap,
     // Said with the refusals, so one start names every fix; a start that goes on says them itself.

@@ -56,6 +56,38 @@ describe('defineService', () => {
     expect(() => exampleService.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '0x1e' })).toThrow(/\n {2}EXAMPLE_COOL_DOWN_MINUTES="0x1e": must be a whole number of minutes ≥ 0/);
   });
 
+  it('makes its checks between variables on those that read well, in the refusal of the others, and reads settings only once all pass', () => {
+    const settings = vi.fn((env: { EXAMPLE_COOL_DOWN_MINUTES: number; EXAMPLE_HOLD_MINUTES: number }) => env);
+    const checked = defineService({
+      name: 'example-service',
+      description: 'An example',
+      schema: 'example',
+      defaultPort: 3999,
+      environment: {
+        EXAMPLE_COOL_DOWN_MINUTES: decimalVariable({ whole: true, unit: 'minutes', min: 0 }).default(30),
+        EXAMPLE_HOLD_MINUTES: decimalVariable({ whole: true, unit: 'minutes', min: 0 }).default(60),
+      },
+      checks: [
+        {
+          reads: ['EXAMPLE_COOL_DOWN_MINUTES', 'EXAMPLE_HOLD_MINUTES'],
+          problems: ({ EXAMPLE_COOL_DOWN_MINUTES: coolDown, EXAMPLE_HOLD_MINUTES: hold }) =>
+            coolDown <= hold ? [] : [{ variable: 'EXAMPLE_COOL_DOWN_MINUTES', message: `must be at most EXAMPLE_HOLD_MINUTES (${hold})` }],
+        },
+      ],
+      settings,
+      topics: [],
+      entities: [],
+      migrations: [],
+      modules: [],
+      keysConsumerGroup: null,
+    });
+    expect(() => checked.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '90', LOG_LEVEL: 'loud' })).toThrow(
+      /invalid configuration:\n {2}LOG_LEVEL="loud": [^\n]+\n {2}EXAMPLE_COOL_DOWN_MINUTES="90": must be at most EXAMPLE_HOLD_MINUTES \(60\)\nFix/,
+    );
+    expect(settings).not.toHaveBeenCalled();
+    expect(checked.configFromEnvironment({ EXAMPLE_COOL_DOWN_MINUTES: '45' }).settings).toEqual({ EXAMPLE_COOL_DOWN_MINUTES: 45, EXAMPLE_HOLD_MINUTES: 60 });
+  });
+
   it('says a bad variable to `migrate` as a start says it, in one block and exit 1, not as an uncaught stack', () => {
     vi.stubEnv('EXAMPLE_COOL_DOWN_MINUTES', '-5');
     vi.stubEnv('EXAMPLE_COOL_DOWN', '5');

@@ -7,6 +7,7 @@ import type { MigrationInterface } from 'typeorm';
 import type { z } from 'zod';
 import { recognisedBootstrapKey } from '../auth/api-key';
 import type { Clock } from '../clock/clock';
+import type { CheckBetweenVariables } from '../config/checks-between-variables';
 import { misspeltVariableNotes, misspeltVariables } from '../config/misspelt-variables';
 import { serviceConfigFromEnvironment, serviceVariableNames, type ServiceConfig } from '../config/service-config';
 import { serviceFoundation } from '../foundation/service-foundation';
@@ -28,7 +29,9 @@ export interface ServiceDefinitionOptions<Shape extends z.ZodRawShape, Settings>
   defaultPort: number;
   /** The service's own environment variables (each with its documented default)... */
   environment?: Shape;
-  /** ...and what they become in the injected configuration's `settings`. */
+  /** ...the checks that need two of them at once, said with the variables' own refusals... */
+  checks?: readonly CheckBetweenVariables<z.infer<z.ZodObject<Shape>>>[];
+  /** ...and what they become in the injected configuration's `settings`, once every variable reads well and every check passes. */
   settings?: (env: z.infer<z.ZodObject<Shape>>) => Settings;
   /** Topics produced to or consumed from; created at start when missing. */
   topics: readonly TopicName[];
@@ -85,12 +88,17 @@ export function defineService<Shape extends z.ZodRawShape = Record<never, never>
     description: options.description,
     defaultPort: options.defaultPort,
     configFromEnvironment(environment = process.env) {
-      const { own, ...shared } = serviceConfigFromEnvironment({ service: options.name, schema: options.schema, defaultPort: options.defaultPort }, environment, options.environment);
+      const { own, ...shared } = serviceConfigFromEnvironment(
+        { service: options.name, schema: options.schema, defaultPort: options.defaultPort },
+        environment,
+        options.environment,
+        options.checks,
+      );
       try {
         const settings = options.settings ? options.settings(own as z.infer<z.ZodObject<Shape>>) : ({} as Settings);
         return { ...shared, settings };
       } catch (error) {
-        // A check between variables, said with the notes the variables' own refusals carry (a misspelt variable): one block.
+        // A check `settings` makes itself, said with the notes the variables' own refusals carry (a misspelt variable): one block.
         if (!(error instanceof InvalidConfiguration)) throw error;
         throw invalidConfiguration(error.service, [...error.problems, ...misspeltVariableNotes(options.name, environment, serviceVariableNames(options.environment))]);
       }

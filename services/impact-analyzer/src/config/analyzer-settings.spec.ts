@@ -67,7 +67,7 @@ describe('analyzer settings', () => {
       'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION (JSON): regions names UK, Eu_West, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK)',
     );
     expect(() => parse({ ANALYZER_DETECTION: '{"regions":{"IR":{},"eu-west":{}}}' })).toThrow(
-      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION: regions names eu-west, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS',
+      'impact-analyzer: invalid configuration:\n  ANALYZER_DETECTION (JSON): regions names eu-west, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them); HOLDFAST_CUSTOM_REGIONS declares none\n',
     );
     const withCustom = parse({ HOLDFAST_CUSTOM_REGIONS: JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]), ANALYZER_DETECTION: '{"regions":{"eu-west":{"sensitivity":2}}}' });
     expect(policyOf(withCustom, 'eu-west').sensitivity).toBe(2);
@@ -148,7 +148,7 @@ describe('analyzer settings', () => {
   it('says the check between its variables in one block with a variable that reads as a slip of one', () => {
     const environment = { ANALYZER_DETECTION: JSON.stringify({ regions: { 'eu-west': {}, ir: { warmupCeiling: 100, minimumVolume: 100 } } }), SAMPLE_BACH_MAX: '10' };
     expect(() => parse(environment)).toThrow(
-      /^impact-analyzer: invalid configuration:\n {2}ANALYZER_DETECTION: regions names eu-west, which the region catalog does not know: [^\n]+\n {2}SAMPLE_BACH_MAX is not a variable impact-analyzer reads, so it is ignored; did you mean SAMPLE_BATCH_MAX\?\nFix the variables above/,
+      /^impact-analyzer: invalid configuration:\n {2}ANALYZER_DETECTION \(JSON\): regions names eu-west, which the region catalog does not know: [^\n]+\n {2}SAMPLE_BACH_MAX is not a variable impact-analyzer reads, so it is ignored; did you mean SAMPLE_BATCH_MAX\?\nFix the variables above/,
     );
   });
 
@@ -173,6 +173,8 @@ describe('analyzer settings', () => {
       'PROMETHEUS_URL',
       'PROMETHEUS_QUERIES',
       'PROMETHEUS_INTERVAL_SECONDS',
+      // The check between variables, after every variable's own refusals.
+      'ANALYZER_DETECTION',
     ]);
     expect(lines).toContain(
       '  PROMETHEUS_QUERIES (JSON): 0 and 1 have the same metric rps ("sum by (region) (rate(a[5m]))", "sum by (region) (rate(b[5m]))"): a region both answer would keep only one of their samples each poll; join them into one query (a or b) or give each its own metric',
@@ -183,8 +185,39 @@ describe('analyzer settings', () => {
     );
     expect(lines).toContain('  ANALYZER_DETECTION (JSON): regions names IR and ir, which are the same region IR: keep one');
     expect(lines.join('\n')).toContain('  ANALYZER_DETECTION (JSON): regions.IR.warmupCeiling 50 is below defaults.minimumVolume 100 for regions.IR: ');
-    // Whether eu-west is a region depends on HOLDFAST_CUSTOM_REGIONS: said once every variable reads well.
-    expect(lines.join('\n')).not.toContain('eu-west');
+    // Whether eu-west is a region depends on HOLDFAST_CUSTOM_REGIONS, which read well (unset): said in the same list.
+    expect(lines.at(-2)).toMatch(/^ {2}ANALYZER_DETECTION \(JSON\): regions names eu-west, which the region catalog does not know: .*; HOLDFAST_CUSTOM_REGIONS declares none$/);
+  });
+
+  describe('two mistakes at one boot', () => {
+    const customRegions = JSON.stringify([{ code: 'eu-west', name: 'EU West', zones: ['Europe/Dublin'] }]);
+    const undeclared =
+      '  ANALYZER_DETECTION (JSON): regions names eu-wset, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them); did you mean eu-west for eu-wset?';
+
+    it('names a custom region HOLDFAST_CUSTOM_REGIONS does not declare beside another variable refused', () => {
+      const lines = refusal({ HOLDFAST_CUSTOM_REGIONS: customRegions, ANALYZER_DETECTION: '{"regions":{"eu-wset":{"sensitivity":2}}}', SAMPLE_BATCH_MAX: '-5' }).split('\n');
+      expect(lines.slice(1, -1)).toEqual(['  SAMPLE_BATCH_MAX="-5": must be a whole number of samples from 1 to 5000, written in decimal digits', undeclared]);
+    });
+
+    it('names it beside a value refused in ANALYZER_DETECTION itself, whose keys still read', () => {
+      const lines = refusal({ HOLDFAST_CUSTOM_REGIONS: customRegions, ANALYZER_DETECTION: '{"regions":{"eu-wset":{"sensitivity":2},"IR":{"sensitivity":-1}}}' }).split('\n');
+      expect(lines.slice(1, -1)).toEqual(['  ANALYZER_DETECTION (JSON): regions.IR.sensitivity=-1: must be more than 0', undeclared]);
+    });
+
+    it('leaves a custom region key unjudged while HOLDFAST_CUSTOM_REGIONS is refused: it may declare the region once fixed', () => {
+      const said = refusal({ HOLDFAST_CUSTOM_REGIONS: '[{"code":"eu-west"', ANALYZER_DETECTION: '{"regions":{"eu-wset":{}}}' });
+      expect(said).toMatch(/\n {2}HOLDFAST_CUSTOM_REGIONS="\[\{\\"code\\":\\"eu-west\\"": /);
+      expect(said).not.toContain('eu-wset');
+    });
+
+    it('names a key no region can have (UK) and two keys of one region beside a value refused in the same variable', () => {
+      const lines = refusal({ ANALYZER_DETECTION: '{"defaults":{"coolDownSamples":0},"regions":{"UK":{"sensitivity":"high"},"IR":{},"ir":{}}}' }).split('\n');
+      expect(lines.slice(1, -1)).toEqual([
+        '  ANALYZER_DETECTION (JSON): defaults.coolDownSamples=0: must be at least 1; regions.UK.sensitivity="high": must be a number',
+        '  ANALYZER_DETECTION (JSON): regions names UK, which the region catalog does not know: use ISO 3166-1 alpha-2 codes (GB, not UK) or custom regions declared in HOLDFAST_CUSTOM_REGIONS (GET /v1/regions lists them)',
+        '  ANALYZER_DETECTION (JSON): regions names IR and ir, which are the same region IR: keep one',
+      ]);
+    });
   });
 
   it('refuses a sample publish timeout too short to reach the broker at all', () => {

@@ -1,7 +1,7 @@
 import { TrafficSampleSchema } from '@holdfast/contracts';
-import { decimalVariable, invalidConfiguration, unquotedVariables } from '@holdfast/observability';
+import { decimalVariable, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionSchema, CustomRegionsVariable, RegionCatalog, type CustomRegion } from '@holdfast/regions';
-import { requestErrorMap } from '@holdfast/service-kit';
+import { requestErrorMap, type CheckBetweenVariables } from '@holdfast/service-kit';
 import leven from 'leven';
 import { z } from 'zod';
 import { jsonBreakIn } from './json-syntax';
@@ -125,34 +125,43 @@ function settingsAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
 }
 
+/** The JSON in `text`, or undefined where it is none. */
+function jsonIn(text: string): { json: unknown } | undefined {
+  try {
+    return { json: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A JSON environment variable parsed by a schema. A refusal never quotes its whole text, only the value
  * at the field it names, and not that when the variable holds `credentials`. What its values
  * `conflicts` in (a check that reads no other variable) is refused here, in one list with every other
- * variable's refusals: checked after all of them read well, it waited for a later start.
+ * variable's refusals: checked after all of them read well, it waited for a later start. What the JSON
+ * as given conflicts in whatever its values (`keyConflicts`: its keys) is said even beside the
+ * schema's refusals, which would otherwise hide it until they are fixed.
  */
 const jsonVariable = <S extends z.ZodType>(
   schema: S,
   fallback: string,
-  { credentials = false, conflicts }: { credentials?: boolean; conflicts?: (value: z.infer<S>) => string[] } = {},
+  { credentials = false, conflicts, keyConflicts }: { credentials?: boolean; conflicts?: (value: z.infer<S>) => string[]; keyConflicts?: (json: unknown) => string[] } = {},
 ) =>
   z
     .string()
     .default(fallback)
     .transform((text, context) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
+      const given = jsonIn(text);
+      if (!given) {
         context.addIssue({ code: 'custom', message: notJson(text) });
         return z.NEVER;
       }
-      const parsed = schema.safeParse(raw, { error: requestErrorMap });
-      if (!parsed.success) {
-        context.addIssue({ code: 'custom', message: problemsOf(schema, raw, parsed.error.issues, credentials) });
-        return z.NEVER;
-      }
-      const problems = conflicts?.(parsed.data as z.infer<S>) ?? [];
+      const parsed = schema.safeParse(given.json, { error: requestErrorMap });
+      const problems = [
+        ...(parsed.success ? [] : [problemsOf(schema, given.json, parsed.error.issues, credentials)]),
+        ...(keyConflicts?.(given.json) ?? []),
+        ...(parsed.success ? (conflicts?.(parsed.data as z.infer<S>) ?? []) : []),
+      ];
       for (const message of problems) context.addIssue({ code: 'custom', message });
       return problems.length > 0 ? z.NEVER : (parsed.data as z.infer<S>);
     })
@@ -175,7 +184,7 @@ const labelList = z
 /** The analyzer's own variables, each with its documented default (README.md, Configuration). */
 export const analyzerEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
-  ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}', { conflicts: detectionConflicts }),
+  ANALYZER_DETECTION: jsonVariable(DetectionSettingsSchema, '{}', { keyConflicts: (json) => regionKeyConflicts(regionKeysIn(json)), conflicts: detectionConflicts }),
   SAMPLE_BATCH_MAX: decimalVariable({ whole: true, unit: 'samples', min: 1, max: 5_000 }).default(1_000),
   // A sample stamped further ahead of the analyzer's clock is refused: kept, it would make every later sample of its series late.
   SAMPLE_MAX_AHEAD_SECONDS: decimalVariable({ whole: true, unit: 'seconds', min: 0 }).default(300),
@@ -224,11 +233,39 @@ export interface AnalyzerSettings {
   prometheus: { url: string | undefined; queries: PrometheusQuery[]; regionLabel: string; intervalMs: number };
 }
 
-export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnvironment>>): AnalyzerSettings {
-  // The one check between variables, so made once every variable reads well: whether a custom region's code names one depends on HOLDFAST_CUSTOM_REGIONS.
+type AnalyzerEnvironment = z.infer<z.ZodObject<typeof analyzerEnvironment>>;
+
+// A key this close to a declared custom region's code is that code mistyped (eu-wset).
+const MEANT_REGION_MAX_EDITS = 2;
+
+/**
+ * Whether a custom region's code among ANALYZER_DETECTION's keys names one depends on HOLDFAST_CUSTOM_REGIONS.
+ * The keys are read from the JSON as given, so a key is checked even while a value of the variable is refused.
+ */
+const customRegionKeysDeclared: CheckBetweenVariables<AnalyzerEnvironment, 'HOLDFAST_CUSTOM_REGIONS'> = {
+  reads: ['HOLDFAST_CUSTOM_REGIONS'],
+  problems: ({ HOLDFAST_CUSTOM_REGIONS: customRegions }, given) => {
+    const detection = given.ANALYZER_DETECTION?.trim() ? jsonIn(given.ANALYZER_DETECTION) : undefined;
+    const catalog = new RegionCatalog(customRegions);
+    // The other keys no region can have are ANALYZER_DETECTION's own refusal (regionKeyConflicts).
+    const undeclared = regionKeysIn(detection?.json).filter((key) => !catalog.find(key) && CustomRegionSchema.shape.code.safeParse(key).success);
+    if (undeclared.length === 0) return [];
+    const declared = customRegions.map(({ code }) => code);
+    const meant = undeclared.flatMap((key) => {
+      const [nearest] = declared.map((code) => ({ code, edits: leven(key, code) })).sort((one, other) => one.edits - other.edits);
+      return nearest && nearest.edits <= MEANT_REGION_MAX_EDITS ? [`${nearest.code} for ${key}`] : [];
+    });
+    const hint = meant.length > 0 ? `did you mean ${meant.join(', ')}?` : `HOLDFAST_CUSTOM_REGIONS declares ${declared.length > 0 ? declared.join(', ') : 'none'}`;
+    return [{ variable: 'ANALYZER_DETECTION', message: `${unknownRegions(undeclared)}; ${hint}` }];
+  },
+};
+
+/** The analyzer's checks between its variables, made on those that read well and said with every other refusal. */
+export const analyzerChecks: CheckBetweenVariables<AnalyzerEnvironment>[] = [customRegionKeysDeclared];
+
+export function analyzerSettings(env: AnalyzerEnvironment): AnalyzerSettings {
+  // Every key names a region by now: analyzerChecks and ANALYZER_DETECTION's own checks refuse any other.
   const catalog = new RegionCatalog(env.HOLDFAST_CUSTOM_REGIONS);
-  const undeclared = Object.keys(env.ANALYZER_DETECTION.regions).filter((key) => !catalog.find(key));
-  if (undeclared.length > 0) throw invalidConfiguration('impact-analyzer', [`ANALYZER_DETECTION: ${unknownRegions(undeclared)}`]);
   // Keyed as the catalog spells a region, since every lookup asks for that code: 'ir' configures IR.
   const regions = Object.fromEntries(Object.entries(env.ANALYZER_DETECTION.regions).map(([key, own]) => [catalog.find(key)!.code, own]));
   const defaults = { ...DEFAULT_REGION_POLICY, ...env.ANALYZER_DETECTION.defaults };
@@ -256,26 +293,36 @@ export function analyzerSettings(env: z.infer<z.ZodObject<typeof analyzerEnviron
   };
 }
 
+/** The keys of ANALYZER_DETECTION's `regions` as given, whatever their values; none where it holds no object. */
+function regionKeysIn(json: unknown): string[] {
+  const regions = json !== null && typeof json === 'object' ? (json as Record<string, unknown>).regions : undefined;
+  return regions !== null && typeof regions === 'object' && !Array.isArray(regions) ? Object.keys(regions) : [];
+}
+
 /**
- * What ANALYZER_DETECTION contradicts itself in, told without HOLDFAST_CUSTOM_REGIONS: a key no region
- * can have (UK for GB; a custom region's code is lower case, 3 characters or more), two keys of one
- * country, a warm-up ceiling below minimumVolume.
+ * What ANALYZER_DETECTION's region keys contradict, told without HOLDFAST_CUSTOM_REGIONS: a key no
+ * region can have (UK for GB; a custom region's code is lower case, 3 characters or more), two keys
+ * of one country.
  */
-function detectionConflicts({ defaults, regions }: DetectionSettings): string[] {
+function regionKeyConflicts(keys: readonly string[]): string[] {
   const countries = new RegionCatalog();
   const problems: string[] = [];
-  const noRegion = Object.keys(regions).filter((key) => !countries.find(key) && !CustomRegionSchema.shape.code.safeParse(key).success);
+  const noRegion = keys.filter((key) => !countries.find(key) && !CustomRegionSchema.shape.code.safeParse(key).success);
   if (noRegion.length > 0) problems.push(unknownRegions(noRegion));
   // A country is found in any case ('ir' is IR): two keys of one would leave one of them unused without a word.
   const keysOf = new Map<string, string[]>();
-  for (const key of Object.keys(regions)) {
+  for (const key of keys) {
     const country = countries.find(key);
     if (country) keysOf.set(country.code, [...(keysOf.get(country.code) ?? []), key]);
   }
   const repeated = [...keysOf].filter(([, keys]) => keys.length > 1).map(([code, keys]) => `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}, which are the same region ${code}`);
   if (repeated.length > 0) problems.push(`regions names ${repeated.join('; ')}: keep one`);
-  problems.push(...ceilingsBelowMinimumVolume(defaults, { ...DEFAULT_REGION_POLICY, ...defaults }, Object.entries(regions)));
   return problems;
+}
+
+/** What ANALYZER_DETECTION's values contradict each other in: a warm-up ceiling below minimumVolume. */
+function detectionConflicts({ defaults, regions }: DetectionSettings): string[] {
+  return ceilingsBelowMinimumVolume(defaults, { ...DEFAULT_REGION_POLICY, ...defaults }, Object.entries(regions));
 }
 
 /** Region keys the catalog does not know would be configured for nothing, without a word. */
