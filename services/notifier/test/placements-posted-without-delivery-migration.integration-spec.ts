@@ -88,3 +88,47 @@ describe('notifier migration: the placements an alert record posted without a de
     expect(await db.query('SELECT count(*)::int AS count FROM hold_alert')).toEqual([{ count: 2 }]);
   });
 });
+
+describe('notifier migration: the placements posted without a delivery, of holds with thousands of alerts', () => {
+  // A hold in 4 regions extended once, each placement naming 1000 windows (the most an event lists): 8000 alerts,
+  // every one kept by each of three Alertmanager subscriptions subscribed after both placements.
+  const SUBSCRIPTIONS = 3;
+  const REGIONS = ['IR', 'NP', 'US', 'BR'];
+  const wide = holdPlaced(REGIONS, { windowIds: Array.from({ length: 1000 }, () => uuidv7()) });
+  const widened = createEvent('hold.placed', { ...wide.data, extended: true, windowIds: Array.from({ length: 1000 }, () => uuidv7()) }, { source: 'notifier-spec' });
+  const keptAlerts = [wide, widened].flatMap((placement) =>
+    placement.data.regions.flatMap((region) =>
+      placement.data.windowIds.map((window) => ({ labels: { alertname: 'MaintenanceHold', region, hold: wide.data.holdId, window }, annotations: {}, startsAt: placement.data.from, generatorURL: 'http://127.0.0.1:3001/calendar' })),
+    ),
+  );
+  let database: TestDatabase;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    ({ database, db } = await migratedThrough('notifier-placements-posted-without-delivery-wide', RememberPlacementsPostedWithoutDelivery1769200300000, async (before) => {
+      for (const placement of [wide, widened]) {
+        await before.query(
+          `INSERT INTO hold_placement (event_id, hold_id, regions, teams, window_ids, event, recorded_at) VALUES ($1, $2, $3, '{}', $4, $5, now())`,
+          [placement.id, wide.data.holdId, placement.data.regions, placement.data.windowIds, JSON.stringify(placement)],
+        );
+      }
+      for (let n = 0; n < SUBSCRIPTIONS; n += 1) {
+        const [{ id }] = (await before.query(
+          `INSERT INTO subscription (id, owner_team, channel, target, filters, enabled, created_by, created_at, updated_at)
+           VALUES ($1, 'edge', 'alertmanager', 'http://alertmanager.example.org:9093', '{"eventTypes": [], "regions": [], "teams": [], "windowIds": []}', true, 'spec', now(), now()) RETURNING id`,
+          [uuidv7()],
+        )) as { id: string }[];
+        await before.query(`INSERT INTO hold_alert (subscription_id, hold_id, alerts, active, refresh_at) VALUES ($1, $2, $3, true, now())`, [id, wide.data.holdId, JSON.stringify(keptAlerts)]);
+      }
+    }));
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await database?.drop();
+  });
+
+  it('lists both placements on every record keeping all their alerts (matched as sets of region and window, not alert by alert, whose cost grew with the square of the alerts while hold_alert stayed locked)', async () => {
+    expect(await db.query('SELECT posted_without_delivery FROM hold_alert')).toEqual(Array.from({ length: SUBSCRIPTIONS }, () => ({ posted_without_delivery: [wide.id, widened.id] })));
+  });
+});
