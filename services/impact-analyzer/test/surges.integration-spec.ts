@@ -114,23 +114,23 @@ describe('impact-analyzer: HTTP sample intake and the warm-up rule, against the 
     await expectEventually(() => expect(surgeEvents.events().filter((e) => e.data.region === 'CL').map((e) => e.type)).toEqual(['surge.started']));
   });
 
-  it("keeps a surge's highest sample as its peakValue while it lasts, though the detector's score need not grow with it", async () => {
+  it("keeps a surge's highest sample as its peakValue while it lasts, though no surge.updated carries it", async () => {
     const typesIn = (region: string) => surgeEvents.events().filter((e) => e.data.region === region).map((e) => e.type);
     const flat = Array.from({ length: 45 }, (_, i) => ({ region: 'UY', at: new Date(Date.parse('2026-06-14T00:00:00Z') + i * 300_000).toISOString(), value: 1_000 + ((i * 7) % 11) * 10 }));
     for (let start = 0; start < 45; start += 7) await postSamples(service, flat.slice(start, start + 7));
     // The first sample of an hour the series has not seen yet.
     await postSamples(service, [{ region: 'UY', at: '2026-06-14T04:00:00Z', value: 60_000 }]);
     await expectEventually(() => expect(typesIn('UY')).toEqual(['surge.started']));
-    // Higher in a batch of its own, then higher still and lower again in one batch: the detector learned the hour's
-    // first samples as they came, so its score did not grow and no surge.updated carried them.
-    await postSamples(service, [{ region: 'UY', at: '2026-06-14T04:05:00Z', value: 150_000 }]);
+    // Higher in a batch of its own, then higher still and a little lower in one batch: its score, judged against the
+    // level before the surge, grew by less than the half that makes an update, and no end could be told yet.
+    await postSamples(service, [{ region: 'UY', at: '2026-06-14T04:05:00Z', value: 70_000 }]);
     await postSamples(service, [
-      { region: 'UY', at: '2026-06-14T04:10:00Z', value: 5_000_000 },
-      { region: 'UY', at: '2026-06-14T04:15:00Z', value: 400_000 },
+      { region: 'UY', at: '2026-06-14T04:10:00Z', value: 85_000 },
+      { region: 'UY', at: '2026-06-14T04:15:00Z', value: 80_000 },
     ]);
     await expectEventually(async () => expect(await sampleCount('UY')).toBe(49));
     expect(typesIn('UY')).toEqual(['surge.started']);
-    expect(await surgesIn('UY')).toMatchObject([{ status: 'active', peakValue: 5_000_000 }]);
+    expect(await surgesIn('UY')).toMatchObject([{ status: 'active', peakValue: 85_000 }]);
   });
 
   it('keeps the good samples of a batch and refuses each bad one with its index and reason', async () => {

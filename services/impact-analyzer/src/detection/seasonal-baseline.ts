@@ -35,7 +35,7 @@ export interface BaselineExpectation {
 }
 
 export const HOURS_PER_WEEK = 168;
-const HOURS_PER_DAY = 24;
+export const HOURS_PER_DAY = 24;
 /** Mean absolute deviation of a normal variable times this is its standard deviation. */
 const MEAN_ABS_TO_SIGMA = Math.sqrt(Math.PI / 2);
 const UNCLIPPED_SAMPLES = 3;

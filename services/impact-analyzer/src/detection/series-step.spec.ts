@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TimeErrorCode } from '@holdfast/time';
 import { DEFAULT_DETECTION_CONFIG, detectionConfig } from './detection-config';
+import { SeasonalBaseline, localHourOfWeek } from './seasonal-baseline';
 import { initialSeriesState, parseSeriesState, stepSeries, stepSeriesRun, withoutTimesAfter, type SeriesState, type StepContext } from './series-step';
 import type { SurgeDecision, TrafficSample } from './surge-decision';
 import { SurgeDetector } from './surge-detector';
@@ -435,6 +436,48 @@ describe('what a surge teaches the baseline', () => {
   const within = (ms: number, fromMs: number) => ms >= fromMs && ms < fromMs + HOUR;
   const reviewed = (ms: number) => brUsual(ms) * (within(ms, tripled) ? 3 : within(ms, doubled) ? 2 : 1);
 
+  // From Monday 10:00 local, three weeks in: twice the usual traffic for six hours, or a fifth more for twelve; then the usual again.
+  for (const { factor, hours } of [
+    { factor: 2, hours: 6 },
+    { factor: 1.2, hours: 12 },
+  ]) {
+    it(`judges a surge of ${hours} hours at x${factor} against the baseline before it: the expected level stays the usual one, and it lasts while the traffic does`, () => {
+      const surgeFrom = Date.parse('2026-12-07T13:00:00Z');
+      const surgeTo = surgeFrom + hours * HOUR;
+      const level = (ms: number) => brUsual(ms) * (ms >= surgeFrom && ms < surgeTo ? factor : 1);
+      for (const seed of [1, 2, 3]) {
+        const samples = brSamples(level, weekOne, surgeTo + 6 * HOUR, seed);
+        const { state, decisions } = stepped(samples);
+        const [started, ...rest] = decisions;
+        expect(started.type).toBe('surge.started');
+        expect(Date.parse(started.at)).toBeGreaterThanOrEqual(surgeFrom);
+        expect(Date.parse(started.at)).toBeLessThan(surgeFrom + HOUR / 2);
+        // The baseline as it stood when the surge began.
+        const usual = new SeasonalBaseline(stepped(samples.filter((s) => (s.at as Date).toISOString() < started.at)).state.baseline);
+        const usualAt = (at: string) => usual.expectAt(localHourOfWeek(Date.parse(at), 'America/Sao_Paulo')).expected;
+        const updates = rest.filter((d) => d.type === 'surge.updated');
+        expect(updates.length).toBeGreaterThan(0);
+        for (const update of [started, ...updates]) {
+          expect(update.evidence.baseline / usualAt(update.at)).toBeCloseTo(1, 2);
+          for (const judged of update.evidence.samples.filter((sample) => sample.at >= started.at)) expect(judged.expected / usualAt(judged.at)).toBeCloseTo(1, 2);
+          // The excess told is the surge's, not what is left of it over a level that learned it.
+          expect(update.evidence.observed / update.evidence.baseline).toBeGreaterThan(1 + (factor - 1) / 2);
+        }
+        // Cleared once the traffic is usual again (the cool-down, an hour), not while it is still high.
+        const cleared = rest.find((d) => d.type === 'surge.cleared')!;
+        expect(cleared.surgeId).toBe(started.surgeId);
+        expect(Date.parse(cleared.at)).toBeGreaterThanOrEqual(surgeTo + HOUR - STEP);
+        expect(Date.parse(cleared.at)).toBeLessThan(surgeTo + 2 * HOUR);
+        // Cleared within the day, it leaves the baseline as it was for the hours it went through.
+        const after = new SeasonalBaseline(state.baseline);
+        for (let ms = surgeFrom; ms < surgeTo; ms += HOUR) {
+          const hourOfWeek = localHourOfWeek(ms, 'America/Sao_Paulo');
+          expect(after.expectAt(hourOfWeek).expected / usual.expectAt(hourOfWeek).expected).toBeCloseTo(1, 2);
+        }
+      }
+    });
+  }
+
   it('starts a surge on a x2 hour a week after a x3 hour at the same hour of week: the x3 episode, cleared, is forgotten by that hour', () => {
     for (const seed of [1, 2, 3]) {
       const { decisions } = stepped(brSamples(reviewed, weekOne, doubled + 3 * HOUR, seed));
@@ -473,6 +516,85 @@ describe('what a surge teaches the baseline', () => {
     }
   });
 
+  describe('a surge back at the usual level for most of an hour', () => {
+    // A flat 1000 requests per five minutes; from 13:00Z, +50% for an hour, the usual for 50 minutes, +50% for 40 minutes.
+    const surgeFrom = Date.parse('2026-12-01T13:00:00Z');
+    const lull = surgeFrom + HOUR;
+    const level = (ms: number) => (ms >= surgeFrom && ms < lull + 90 * MINUTE && (ms < lull || ms >= lull + 50 * MINUTE) ? 1500 : 1000);
+    const lullHour = localHourOfWeek(lull, 'America/Sao_Paulo');
+    const runs = [1, 2, 3].map((seed) => {
+      const samples = brSamples(level, weekOne, lull + 4 * HOUR, seed);
+      const before = stepped(samples.filter((s) => (s.at as Date).getTime() < surgeFrom));
+      const { state, decisions } = stepped(samples.filter((s) => (s.at as Date).getTime() >= surgeFrom), before.state);
+      return { before: before.state, state, decisions };
+    });
+
+    it('keeps what its samples at the usual level taught: the hour it spent back there stays learned when it clears', () => {
+      for (const { before, state, decisions } of runs) {
+        expect(decisions.map((d) => d.type).filter((type) => type !== 'surge.updated')).toEqual(['surge.started', 'surge.cleared']);
+        // Ten samples at the usual level, then the surge again: the hour's bucket keeps the ten, not the two beyond them.
+        expect(state.baseline.hourOfWeek[lullHour].n).toBe(before.baseline.hourOfWeek[lullHour].n + 10);
+      }
+    });
+
+    it("keeps the surge's forecast errors in the series' long-run forecast error when it clears", () => {
+      // About three times the usual error after the surge; put back, it was the usual one.
+      for (const { before, state } of runs) expect(state.baseline.dispersion!).toBeGreaterThan(2 * before.baseline.dispersion!);
+    });
+  });
+
+  describe('what the series remembers of a surge judged against the level before it', () => {
+    it('remembers how far the baseline learning it saw it go, not its evidence against the level before it: a third long surge as high as two before it is still reported', () => {
+      // A flat 1000 requests per five minutes: +30% for eight hours on two days, then for twelve hours five days later.
+      const surges = [Date.parse('2026-12-01T13:00:00Z'), Date.parse('2026-12-02T13:00:00Z'), Date.parse('2026-12-07T13:00:00Z')];
+      const hours = [8, 8, 12];
+      const level = (ms: number) => (surges.some((from, i) => ms >= from && ms < from + hours[i] * HOUR) ? 1300 : 1000);
+      for (const seed of [1, 2, 3]) {
+        const { decisions } = stepped(brSamples(level, weekOne, surges[2] + 18 * HOUR, seed));
+        const starts = decisions.filter((d) => d.type === 'surge.started').map((d) => Date.parse(d.at));
+        expect(starts).toHaveLength(3);
+        starts.slice(0, 2).forEach((at, i) => expect(at - surges[i]).toBeLessThan(HOUR));
+        // The first two built evidence of about 50 (times the decisive sum) against the level before them, about 30
+        // against the baseline learning them. Remembered at 50, two such made the third, which goes about as far, usual;
+        // remembered at 30, it is rare once it goes further than both, as when the first two were judged by that baseline.
+        expect(starts[2]).toBeGreaterThan(surges[2]);
+        expect(starts[2]).toBeLessThan(surges[2] + hours[2] * HOUR);
+      }
+    });
+
+    it("ends the series' own excursion once the baseline learning the surge has been calm for as long as a surge takes to clear, while the surge goes on", () => {
+      // A measure busy from 09:00 to 18:00 UTC at 80, else 20, each sample within about 5% of it; on 2026-11-24 busy at 150.
+      const busier = Date.parse('2026-11-24T00:00:00Z');
+      const level = (ms: number) => {
+        const hour = new Date(ms).getUTCHours();
+        if (hour < 9 || hour >= 18) return 20;
+        return ms >= busier ? 150 : 80;
+      };
+      for (const seed of [1, 2, 3]) {
+        const uniform = seeded(seed);
+        let state = initialSeriesState('BR', 'load');
+        const decisions: SurgeDecision[] = [];
+        const endedWhileActive: number[] = [];
+        for (let ms = weekOne; ms < busier + 24 * HOUR; ms += STEP) {
+          const result = stepSeries(state, { region: 'BR', metric: 'load', at: new Date(ms), value: level(ms) * (1 + 0.05 * normal(uniform)) }, br);
+          if (state.active && result.state.active && result.state.cusum.up === 0) endedWhileActive.push(ms);
+          state = result.state;
+          if (result.decision && ms >= busier) decisions.push(result.decision);
+        }
+        const [started, ...rest] = decisions;
+        expect(started.type).toBe('surge.started');
+        expect(Date.parse(started.at) - (busier + 9 * HOUR)).toBeLessThan(HOUR / 2);
+        const cleared = rest.find((d) => d.type === 'surge.cleared')!;
+        expect(cleared.surgeId).toBe(started.surgeId);
+        // Judged against the busy hours before it, the surge lasts until an hour after they end. The baseline learning it
+        // was calm for an hour before then, where it would have cleared the surge: the series' own evidence starts again
+        // from there, and what it remembers of the excursion is what it had built until then.
+        expect(Date.parse(cleared.at)).toBeGreaterThanOrEqual(busier + 19 * HOUR - STEP);
+        expect(endedWhileActive.length).toBeGreaterThan(0);
+      }
+    });
+  });
+
   it('reads a state stored mid-surge before it kept the hours a surge taught: the surge clears as it did, keeping what it had taught', () => {
     const samples = brSamples(reviewed, weekOne, tripled + 3 * HOUR, 1);
     const during = samples.findIndex((s) => Date.parse(s.at as string) >= tripled + 30 * 60_000);
@@ -481,6 +603,9 @@ describe('what a surge teaches the baseline', () => {
     const taught = state.baseline.hourOfWeek[MONDAY_11];
     expect(taught.level).toBeGreaterThan(usual.level);
     const older = JSON.parse(JSON.stringify(state)) as SeriesState;
+    delete older.active!.globalBefore;
+    delete older.active!.dispersionBefore;
+    delete older.active!.dayBucketsBefore;
     delete older.active!.weekBucketsBefore;
     const asStored = stepped(samples.slice(during), parseSeriesState(older));
     const current = stepped(samples.slice(during), state);
@@ -488,5 +613,21 @@ describe('what a surge teaches the baseline', () => {
     expect(asStored.decisions.at(-1)!.type).toBe('surge.cleared');
     expect(asStored.state.baseline.hourOfWeek[MONDAY_11]).toEqual(taught);
     expect(current.state.baseline.hourOfWeek[MONDAY_11]).toEqual(usual);
+  });
+
+  it('reads a state stored mid-surge when it kept only the hour-of-week buckets: the surge clears as it does, and puts them back', () => {
+    const samples = brSamples(reviewed, weekOne, tripled + 3 * HOUR, 1);
+    const during = samples.findIndex((s) => Date.parse(s.at as string) >= tripled + 30 * 60_000);
+    const { state } = stepped(samples.slice(0, during));
+    const usual = state.active!.weekBucketsBefore![MONDAY_11];
+    const older = JSON.parse(JSON.stringify(state)) as SeriesState;
+    delete older.active!.globalBefore;
+    delete older.active!.dispersionBefore;
+    delete older.active!.dayBucketsBefore;
+    const asStored = stepped(samples.slice(during), parseSeriesState(older));
+    const current = stepped(samples.slice(during), state);
+    expect(asStored.decisions.map((d) => d.type)).toEqual(current.decisions.map((d) => d.type));
+    expect(asStored.decisions.at(-1)!.type).toBe('surge.cleared');
+    expect(asStored.state.baseline.hourOfWeek[MONDAY_11]).toEqual(usual);
   });
 });
