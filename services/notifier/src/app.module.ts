@@ -4,7 +4,7 @@ import { HoldAlertEntity } from './channels/alertmanager/hold-alert.entity';
 import { HoldPlacementEntity } from './channels/alertmanager/hold-placement.entity';
 import { HoldReleaseEntity } from './channels/alertmanager/hold-release.entity';
 import { GrafanaAnnotationEntity } from './channels/grafana/grafana-annotation.entity';
-import { notifierEnvironment, notifierSettings } from './config/notifier-settings';
+import { notifierChecks, notifierEnvironment, notifierSettings } from './config/notifier-settings';
 import { CreateDelivery1764000100000 } from './database/migrations/1764000100000-create-delivery';
 import { CreateSubscriptionsAndDeliveryAttempts1764000200000 } from './database/migrations/1764000200000-create-subscriptions-and-delivery-attempts';
 import { RecordWhyASubscriptionStopped1766200000000 } from './database/migrations/1766200000000-record-why-a-subscription-stopped';
@@ -41,6 +41,7 @@ export const notifierService = defineService({
   schema: 'notifier',
   defaultPort: 3003,
   environment: notifierEnvironment,
+  checks: notifierChecks,
   settings: notifierSettings,
   topics: [Topics.maintenanceWindows, Topics.maintenanceHolds, Topics.regionSurges, Topics.regionSignals],
   entities: [SubscriptionEntity, DeliveryEntity, DeliveryAttemptEntity, GrafanaAnnotationEntity, HoldAlertEntity, HoldReleaseEntity, HoldPlacementEntity, OpenCircuitEntity],

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { notifierEnvironment, notifierSettings } from './notifier-settings';
+import { notifierService } from '../app.module';
+import { notifierEnvironment } from './notifier-settings';
 
-const parse = (environment: Record<string, string>) => notifierSettings(z.object(notifierEnvironment).parse(environment));
+const parse = (environment: NodeJS.ProcessEnv) => notifierService.configFromEnvironment(environment).settings;
+/** The refusal's text, for an environment that must be refused. */
+const refusal = (environment: NodeJS.ProcessEnv): string => {
+  try {
+    parse(environment);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the environment was accepted');
+};
 const problems = (environment: Record<string, string>) => {
   const parsed = z.object(notifierEnvironment).safeParse(environment);
   return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -43,7 +53,7 @@ describe('NOTIFIER_SECRET_KEY', () => {
   const key = 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=';
 
   it('refuses to start in production without a key, saying what to set and how to make one', () => {
-    expect(() => parse({ NODE_ENV: 'production' })).toThrow(
+    expect(refusal({ NODE_ENV: 'production' })).toMatch(
       /^notifier: invalid configuration:\n {2}NOTIFIER_SECRET_KEY \(unset\): must be set while NODE_ENV is production, .*Set it to 32 random bytes in base64 \(openssl rand -base64 32\)/,
     );
   });
@@ -70,13 +80,13 @@ describe('NOTIFIER_HOLD_RELEASE_RETENTION_DAYS', () => {
 
 describe('NOTIFIER_RETRY_BASE_MS and NOTIFIER_RETRY_MAX_MS', () => {
   it('refuses a backoff base above its cap at start, naming both values and what to do', () => {
-    expect(() => parse({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000' })).toThrow(
+    expect(refusal({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000' })).toContain(
       '\n  NOTIFIER_RETRY_BASE_MS="60000": must be at most NOTIFIER_RETRY_MAX_MS="30000", or the backoff would start above its cap and every retry wait the cap; lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS\n',
     );
   });
 
   it('says every rule between the variables that is broken in one block, not the first alone', () => {
-    expect(() => parse({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000', NOTIFIER_DELIVERY_LEASE_MS: '5000', NODE_ENV: 'production' })).toThrow(
+    expect(refusal({ NOTIFIER_RETRY_BASE_MS: '60000', NOTIFIER_RETRY_MAX_MS: '30000', NOTIFIER_DELIVERY_LEASE_MS: '5000', NODE_ENV: 'production' })).toMatch(
       /^notifier: invalid configuration:\n {2}NOTIFIER_DELIVERY_LEASE_MS="5000": must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="5000", or a slow delivery would be claimed twice\n {2}NOTIFIER_RETRY_BASE_MS="60000": [^\n]+\n {2}NOTIFIER_SECRET_KEY \(unset\): [^\n]+\nFix the variables above/,
     );
   });
@@ -84,6 +94,25 @@ describe('NOTIFIER_RETRY_BASE_MS and NOTIFIER_RETRY_MAX_MS', () => {
   it('takes a base equal to the cap (every retry waits the same) and the defaults', () => {
     expect(parse({ NOTIFIER_RETRY_BASE_MS: '30000', NOTIFIER_RETRY_MAX_MS: '30000' }).delivery).toMatchObject({ retryBaseMs: 30_000, retryMaxMs: 30_000 });
     expect(parse({}).delivery).toMatchObject({ retryBaseMs: 1_000, retryMaxMs: 900_000 });
+  });
+});
+
+describe('two mistakes at one boot', () => {
+  it('names a check between variables beside a variable refused on its own, and beside another check', () => {
+    const lines = refusal({ NOTIFIER_PLANNER_URL: 'planner:3001', NOTIFIER_DELIVERY_TIMEOUT_MS: '90000', NOTIFIER_DELIVERY_LEASE_MS: '60000', NODE_ENV: 'production' }).split('\n');
+    expect(lines.slice(1, -1)).toEqual([
+      '  NOTIFIER_PLANNER_URL="planner:3001": must be an http:// or https:// URL such as http://127.0.0.1:3001',
+      '  NOTIFIER_DELIVERY_LEASE_MS="60000": must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="90000", or a slow delivery would be claimed twice',
+      expect.stringMatching(/^ {2}NOTIFIER_SECRET_KEY \(unset\): must be set while NODE_ENV is production, /),
+    ]);
+  });
+
+  it('skips a check while a variable it reads is refused, saying that refusal alone', () => {
+    const lines = refusal({ NOTIFIER_RETRY_BASE_MS: 'soon', NOTIFIER_RETRY_MAX_MS: '1', NOTIFIER_DELIVERY_TIMEOUT_MS: '60000' }).split('\n');
+    expect(lines.slice(1, -1)).toEqual([
+      '  NOTIFIER_RETRY_BASE_MS="soon": must be a whole number of milliseconds ≥ 1, written in decimal digits',
+      '  NOTIFIER_DELIVERY_LEASE_MS (unset): must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="60000", or a slow delivery would be claimed twice',
+    ]);
   });
 });
 

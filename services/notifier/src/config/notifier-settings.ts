@@ -1,6 +1,7 @@
 import { daysOutlivingTopics } from '@holdfast/messaging';
-import { decimalVariable, invalidConfiguration, unquotedVariables } from '@holdfast/observability';
+import { decimalVariable, unquotedVariables } from '@holdfast/observability';
 import { CustomRegionsVariable, type CustomRegion } from '@holdfast/regions';
+import type { CheckBetweenVariables } from '@holdfast/service-kit';
 import { z } from 'zod';
 import { AddressPolicy } from '../outbound/address-policy';
 
@@ -64,6 +65,8 @@ export const notifierEnvironment = {
   HOLDFAST_CUSTOM_REGIONS: CustomRegionsVariable,
 };
 
+type NotifierEnvironment = z.infer<z.ZodObject<typeof notifierEnvironment>>;
+
 export interface NotifierSettings {
   secretKey: Buffer | undefined;
   plannerUrl: string;
@@ -90,18 +93,42 @@ export interface NotifierSettings {
   customRegions: CustomRegion[];
 }
 
-export function notifierSettings(env: z.infer<z.ZodObject<typeof notifierEnvironment>>): NotifierSettings {
-  // Said together, as the variables' own refusals are: one start names every fix.
-  const problems = [
-    env.NOTIFIER_DELIVERY_LEASE_MS <= env.NOTIFIER_DELIVERY_TIMEOUT_MS &&
-      `NOTIFIER_DELIVERY_LEASE_MS="${env.NOTIFIER_DELIVERY_LEASE_MS}": must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="${env.NOTIFIER_DELIVERY_TIMEOUT_MS}", or a slow delivery would be claimed twice`,
-    env.NOTIFIER_RETRY_BASE_MS > env.NOTIFIER_RETRY_MAX_MS &&
-      `NOTIFIER_RETRY_BASE_MS="${env.NOTIFIER_RETRY_BASE_MS}": must be at most NOTIFIER_RETRY_MAX_MS="${env.NOTIFIER_RETRY_MAX_MS}", or the backoff would start above its cap and every retry wait the cap; lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS`,
-    env.NODE_ENV === 'production' &&
-      env.NOTIFIER_SECRET_KEY === undefined &&
-      "NOTIFIER_SECRET_KEY (unset): must be set while NODE_ENV is production, or channel secrets would be sealed with the development key written in Holdfast's source, which opens them for anyone who reads the notifier's database. Set it to 32 random bytes in base64 (openssl rand -base64 32) and keep it: secrets sealed under one key cannot be opened with another",
-  ].filter((problem): problem is string => typeof problem === 'string');
-  if (problems.length > 0) throw invalidConfiguration('notifier', problems);
+/** The notifier's checks between its variables, made on those that read well and said with every other refusal. */
+export const notifierChecks: CheckBetweenVariables<NotifierEnvironment>[] = [
+  {
+    reads: ['NOTIFIER_DELIVERY_LEASE_MS', 'NOTIFIER_DELIVERY_TIMEOUT_MS'],
+    problems: ({ NOTIFIER_DELIVERY_LEASE_MS: lease, NOTIFIER_DELIVERY_TIMEOUT_MS: timeout }) =>
+      lease > timeout ? [] : [{ variable: 'NOTIFIER_DELIVERY_LEASE_MS', message: `must be more than NOTIFIER_DELIVERY_TIMEOUT_MS="${timeout}", or a slow delivery would be claimed twice` }],
+  },
+  {
+    reads: ['NOTIFIER_RETRY_BASE_MS', 'NOTIFIER_RETRY_MAX_MS'],
+    problems: ({ NOTIFIER_RETRY_BASE_MS: base, NOTIFIER_RETRY_MAX_MS: max }) =>
+      base <= max
+        ? []
+        : [
+            {
+              variable: 'NOTIFIER_RETRY_BASE_MS',
+              message: `must be at most NOTIFIER_RETRY_MAX_MS="${max}", or the backoff would start above its cap and every retry wait the cap; lower NOTIFIER_RETRY_BASE_MS or raise NOTIFIER_RETRY_MAX_MS`,
+            },
+          ],
+  },
+  {
+    reads: ['NODE_ENV', 'NOTIFIER_SECRET_KEY'],
+    problems: ({ NODE_ENV: nodeEnv, NOTIFIER_SECRET_KEY: secretKey }) =>
+      nodeEnv !== 'production' || secretKey !== undefined
+        ? []
+        : [
+            {
+              variable: 'NOTIFIER_SECRET_KEY',
+              message:
+                "must be set while NODE_ENV is production, or channel secrets would be sealed with the development key written in Holdfast's source, which opens them for anyone who reads the notifier's database. Set it to 32 random bytes in base64 (openssl rand -base64 32) and keep it: secrets sealed under one key cannot be opened with another",
+            },
+          ],
+  },
+];
+
+/** The settings of an environment notifierChecks found nothing in. */
+export function notifierSettings(env: NotifierEnvironment): NotifierSettings {
   return {
     secretKey: env.NOTIFIER_SECRET_KEY === undefined ? undefined : Buffer.from(env.NOTIFIER_SECRET_KEY, 'base64'),
     plannerUrl: env.NOTIFIER_PLANNER_URL.replace(/\/+$/, ''),
