@@ -64,9 +64,9 @@ export async function readHoldRuns(dataSource: DataSource, asked: HoldRunsAsked)
               LIMIT $10) p
        JOIN maintenance_window w ON w.id = p.window_id
       CROSS JOIN LATERAL (
-        SELECT ${heldByAndLetThroughBy('ho', linkInForce('ho', 'p'))}
+        SELECT ${heldByAndLetThroughBy('ho', 'true')}
           FROM hold_occurrence ho
-         WHERE ho.window_id = p.window_id AND ho.number = p.number) r
+         WHERE ho.window_id = p.window_id AND ho.number = p.number AND ${linkInForce('ho', 'p')}) r
       ORDER BY p.starts_at, p.window_id, p.number`,
     [
       asked.holdId,

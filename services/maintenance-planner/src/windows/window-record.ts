@@ -65,7 +65,8 @@ export function linkInForce(link: string, run: string, hold?: string): string {
 /**
  * Of a run's hold links `link` (the rows aggregated), as every runs list names them: `held_by`, the holds that stop it (in force,
  * not let through), first held first; `let_through_by`, those that would stop it but let it through with an override, first
- * overridden first. `inForce`: whether a link is in force, linkInForce's test or a column holding it.
+ * overridden first. `inForce`: whether a link is in force, a column holding linkInForce's test, or `true` where the statement's
+ * WHERE keeps only links in force (so that test, a subquery per link, runs once for each).
  */
 export function heldByAndLetThroughBy(link: string, inForce: string): string {
   return `COALESCE(array_agg(${link}.hold_id ORDER BY ${link}.held_at, ${link}.hold_id) FILTER (WHERE ${inForce} AND ${link}.overridden_by IS NULL), '{}') AS held_by,

@@ -1122,9 +1122,9 @@ export class WindowsService {
     // The holds that stop each run, and those that would but let it through with an override: a run let through reads
     // scheduled, and without them nothing on it said a hold was waived for it.
     const holds = (await this.dataSource.query(
-      `SELECT l.number, ${heldByAndLetThroughBy('l', linkInForce('l', 'o'))}
+      `SELECT l.number, ${heldByAndLetThroughBy('l', 'true')}
          FROM hold_occurrence l JOIN occurrence o ON o.window_id = l.window_id AND o.number = l.number
-        WHERE l.window_id = $1 AND l.number = ANY($2::int[])
+        WHERE l.window_id = $1 AND l.number = ANY($2::int[]) AND ${linkInForce('l', 'o')}
         GROUP BY l.number`,
       [id, page.items.map((occurrence) => occurrence.number)],
     )) as { number: number; held_by: string[]; let_through_by: string[] }[];
